@@ -1,0 +1,535 @@
+/*
+ * NAME
+ *	config - preflight.conf: one table of keys, their defaults and docs
+ *	(see config.h)
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ini.h>
+
+#include "check.h"
+#include "config.h"
+#include "log.h"
+
+typedef enum {
+	CT_STR,		/* char *, "" stored as NULL */
+	CT_BOOL,	/* bool: yes/no/true/false/on/off/1/0 */
+	CT_UINT,	/* unsigned long within [min, max] */
+	CT_OCTAL,	/* unsigned long written in octal */
+	CT_SIZE,	/* unsigned long long with optional K/M/G suffix */
+	CT_MODE,	/* pf_mode */
+	CT_ACTION,	/* pf_action */
+} conf_type;
+
+typedef struct conf_key {
+	const char *section;
+	const char *name;
+	conf_type type;
+	size_t offset;
+	const char *def;		/* default, as written in the file */
+	unsigned long long min, max;	/* CT_UINT, CT_SIZE */
+	const char *doc;
+} conf_key;
+
+#define OFF(field) offsetof(pf_config, field)
+
+/* The one place where keys, defaults and documentation live. */
+static const conf_key conf_keys[] = {
+	{"milter", "socket", CT_STR, OFF(socket),
+	 "unix:/run/preflight/preflight.sock", 0, 0,
+	 "Where the milter listens: unix:/path (fastest; Postfix must be able "
+	 "to reach it) or inet:PORT@ADDRESS. Overridden by -p."},
+	{"milter", "user", CT_STR, OFF(user), "preflight", 0, 0,
+	 "Account to switch to after binding the socket when started as "
+	 "root. Empty: keep running as the invoking user (refused for root)."},
+	{"milter", "group", CT_STR, OFF(group), "", 0, 0,
+	 "Group to switch to; empty means the primary group of user. Put the "
+	 "MTA in this group so that it can use the socket."},
+	{"milter", "pidfile", CT_STR, OFF(pidfile),
+	 "/run/preflight/preflight-milter.pid", 0, 0,
+	 "File the daemon writes its process id to; empty for none."},
+	{"milter", "socket_mode", CT_OCTAL, OFF(socket_mode), "0660", 0, 0777,
+	 "Permissions of a unix socket after it is created."},
+	{"milter", "milter_timeout", CT_UINT, OFF(milter_timeout), "300", 1,
+	 86400,
+	 "Seconds libmilter waits for the MTA before giving up on a "
+	 "connection."},
+	{"milter", "syslog_facility", CT_STR, OFF(syslog_facility), "mail", 0,
+	 0, "Syslog facility for every line: mail, daemon, user, local0-7."},
+	{"milter", "syslog_ident", CT_STR, OFF(syslog_ident),
+	 "preflight-milter", 0, 0, "Syslog program name."},
+	{"milter", "audit_log", CT_STR, OFF(audit_log), "", 0, 0,
+	 "Path of an optional JSON-lines audit log: one object per decision "
+	 "with the syslog facts plus Message-ID and recipients, never the "
+	 "body. Empty: off."},
+
+	{"policy", "monitor", CT_BOOL, OFF(monitor), "no", 0, 0,
+	 "Monitor mode: log the action that would be taken and change "
+	 "nothing. Roll out with yes first."},
+	{"policy", "on_internal_error", CT_ACTION, OFF(on_internal_error),
+	 "tempfail", 0, 0,
+	 "Action when preflight itself fails on a message (out of memory, "
+	 "library error): tempfail keeps the mail queued, accept lets it go."},
+	{"policy", "annotate_score", CT_UINT, OFF(annotate_score), "1", 0,
+	 1000000, "Total score at which a message is annotated (0: never)."},
+	{"policy", "quarantine_score", CT_UINT, OFF(quarantine_score), "10", 0,
+	 1000000,
+	 "Total score at which a message is held in the MTA's quarantine "
+	 "(0: never)."},
+	{"policy", "reject_score", CT_UINT, OFF(reject_score), "20", 0, 1000000,
+	 "Total score at which a message is rejected (0: never)."},
+	{"policy", "header_name", CT_STR, OFF(header_name), "X-Preflight", 0, 0,
+	 "Name of the header added to annotated messages."},
+	{"policy", "header_on_accept", CT_BOOL, OFF(header_on_accept), "no", 0,
+	 0, "Also add the header to messages accepted with no findings."},
+	{"policy", "authserv_id", CT_STR, OFF(authserv_id), "", 0, 0,
+	 "authserv-id for Authentication-Results; empty: the MTA's host name "
+	 "(macro j), else this host's name."},
+	{"policy", "max_scan_size", CT_SIZE, OFF(max_scan_size), "16M", 0,
+	 1ULL << 34,
+	 "Bytes of each message body kept in memory for content checks. "
+	 "Larger mail is still size-checked and relayed; checks that need "
+	 "the whole body report that they skipped it."},
+
+	{"size", "mode", CT_MODE, OFF(size.mode), "enforce", 0, 0,
+	 "off, monitor (log only) or enforce."},
+	{"size", "max_message_size", CT_SIZE, OFF(size.max_message_size),
+	 "25M", 0, 1ULL << 40,
+	 "Largest message, headers and body, in bytes (K, M, G suffixes are "
+	 "powers of 1024). 0: no limit. Checked at MAIL FROM against the "
+	 "ESMTP SIZE= parameter and again on the bytes received."},
+	{"size", "max_recipients", CT_UINT, OFF(size.max_recipients), "100", 0,
+	 1000000,
+	 "Most recipients in one message (0: no limit). Further recipients "
+	 "are refused one by one, so that the client sends them in another "
+	 "message."},
+	{"size", "action", CT_ACTION, OFF(size.action), "reject", 0, 0,
+	 "Action for a message over max_message_size (552 5.3.4)."},
+	{"size", "recipients_action", CT_ACTION, OFF(size.recipients_action),
+	 "tempfail", 0, 0,
+	 "Action for each recipient over max_recipients: tempfail (452 "
+	 "4.5.3, the client retries them later) or reject (550 5.5.3)."},
+	{"size", "overrides", CT_STR, OFF(size.overrides), "", 0, 0,
+	 "Table of per-sender-domain limits: lines \"domain "
+	 "max_message_size=SIZE max_recipients=N\"; \".example.com\" "
+	 "matches subdomains. Empty: none."},
+};
+
+#define N_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+static const char *const action_names[] = {
+	[PF_ACTION_NONE] = "none",
+	[PF_ACTION_ACCEPT] = "accept",
+	[PF_ACTION_ANNOTATE] = "annotate",
+	[PF_ACTION_QUARANTINE] = "quarantine",
+	[PF_ACTION_TEMPFAIL] = "tempfail",
+	[PF_ACTION_REJECT] = "reject",
+};
+
+static const char *const mode_names[] = {
+	[PF_MODE_OFF] = "off",
+	[PF_MODE_MONITOR] = "monitor",
+	[PF_MODE_ENFORCE] = "enforce",
+};
+
+const char *
+pf_action_name(pf_action action)
+{
+	if ((unsigned)action < G_N_ELEMENTS(action_names))
+		return action_names[action];
+	return "unknown";
+}
+
+int
+pf_action_parse(const char *text, pf_action *out)
+{
+	for (unsigned i = PF_ACTION_ACCEPT; i < G_N_ELEMENTS(action_names); i++)
+		if (strcasecmp(text, action_names[i]) == 0) {
+			*out = (pf_action)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+pf_mode_name(pf_mode mode)
+{
+	if ((unsigned)mode < G_N_ELEMENTS(mode_names))
+		return mode_names[mode];
+	return "unknown";
+}
+
+pf_mode
+pf_config_check_mode(const pf_config *cfg, pf_check_id id)
+{
+	const pf_check *check = pf_check_get(id);
+
+	return check && check->mode ? *check->mode((pf_config *)cfg) :
+	    PF_MODE_OFF;
+}
+
+static void *
+field(pf_config *cfg, const conf_key *k)
+{
+	return (char *)cfg + k->offset;
+}
+
+static int
+parse_size(const char *text, unsigned long long *out)
+{
+	char *end;
+	unsigned long long v, mult = 1;
+
+	errno = 0;
+	if (*text == '-' || *text == '\0')
+		return -1;
+	v = strtoull(text, &end, 10);
+	if (errno != 0 || end == text)
+		return -1;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k': case 'K': mult = 1ULL << 10; end++; break;
+	case 'm': case 'M': mult = 1ULL << 20; end++; break;
+	case 'g': case 'G': mult = 1ULL << 30; end++; break;
+	default:
+		return -1;
+	}
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end != '\0' || (v != 0 && mult > ULLONG_MAX / v))
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+int
+pf_parse_size(const char *text, unsigned long long *out)
+{
+	return parse_size(text, out);
+}
+
+static int
+parse_bool(const char *text, bool *out)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(yes); i++) {
+		if (strcasecmp(text, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(text, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Set one key from its text; on error append the reason to why. */
+static int
+conf_set(pf_config *cfg, const conf_key *k, const char *value, GString *why)
+{
+	void *p = field(cfg, k);
+	unsigned long long n;
+	char *end;
+
+	switch (k->type) {
+	case CT_STR:
+		g_free(*(char **)p);
+		*(char **)p = *value ? g_strdup(value) : NULL;
+		return 0;
+	case CT_BOOL:
+		if (parse_bool(value, (bool *)p) == 0)
+			return 0;
+		g_string_append(why, "expected yes or no");
+		return -1;
+	case CT_UINT:
+	case CT_OCTAL:
+		errno = 0;
+		n = strtoull(value, &end, k->type == CT_OCTAL ? 8 : 10);
+		if (errno || end == value || *end || *value == '-') {
+			g_string_append(why, k->type == CT_OCTAL ?
+			    "expected an octal number such as 0660" :
+			    "expected a whole number");
+			return -1;
+		}
+		if (n < k->min || n > k->max) {
+			g_string_append_printf(why, "must be from %llu to %llu",
+					       k->min, k->max);
+			return -1;
+		}
+		*(unsigned long *)p = (unsigned long)n;
+		return 0;
+	case CT_SIZE:
+		if (parse_size(value, &n) < 0) {
+			g_string_append(why,
+			    "expected a size such as 10485760, 512K or 25M");
+			return -1;
+		}
+		if (n < k->min || n > k->max) {
+			g_string_append_printf(why, "must be from %llu to %llu",
+					       k->min, k->max);
+			return -1;
+		}
+		*(unsigned long long *)p = n;
+		return 0;
+	case CT_MODE:
+		for (unsigned i = 0; i < G_N_ELEMENTS(mode_names); i++)
+			if (strcasecmp(value, mode_names[i]) == 0) {
+				*(pf_mode *)p = (pf_mode)i;
+				return 0;
+			}
+		g_string_append(why, "expected off, monitor or enforce");
+		return -1;
+	case CT_ACTION:
+		if (pf_action_parse(value, (pf_action *)p) == 0)
+			return 0;
+		g_string_append(why, "expected accept, annotate, quarantine, "
+				"tempfail or reject");
+		return -1;
+	}
+	pf_panic("conf_set: bad key type %d", k->type);
+}
+
+static const conf_key *
+conf_find(const char *section, const char *name)
+{
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (strcasecmp(conf_keys[i].section, section) == 0 &&
+		    strcasecmp(conf_keys[i].name, name) == 0)
+			return &conf_keys[i];
+	return NULL;
+}
+
+pf_config *
+pf_config_defaults(void)
+{
+	pf_config *cfg = g_new0(pf_config, 1);
+	GString *why = g_string_new(NULL);
+
+	cfg->refcount = 1;
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (conf_set(cfg, &conf_keys[i], conf_keys[i].def, why) < 0)
+			pf_panic("default of %s.%s: %s", conf_keys[i].section,
+				 conf_keys[i].name, why->str);
+	g_string_free(why, TRUE);
+	return cfg;
+}
+
+/* inih reader that counts lines, so that every handler call knows its line. */
+typedef struct conf_parse {
+	FILE *fp;
+	const char *path;
+	unsigned lineno;
+	pf_config *cfg;
+	GString *err;
+	int errors;
+} conf_parse;
+
+static char *
+conf_reader(char *buf, int size, void *stream)
+{
+	conf_parse *cp = stream;
+	char *s = fgets(buf, size, cp->fp);
+
+	if (s != NULL)
+		cp->lineno++;
+	return s;
+}
+
+static int
+conf_handler(void *user, const char *section, const char *name,
+	     const char *value)
+{
+	conf_parse *cp = user;
+	const conf_key *k;
+	GString *why;
+
+	if (name == NULL)	/* a section header */
+		return 1;
+	if ((k = conf_find(section, name)) == NULL) {
+		g_string_append_printf(cp->err, "%s:%u: unknown key \"%s\" in "
+		    "section [%s]\n", cp->path, cp->lineno, name,
+		    *section ? section : "(none)");
+		cp->errors++;
+		return 1;
+	}
+	why = g_string_new(NULL);
+	if (conf_set(cp->cfg, k, value, why) < 0) {
+		g_string_append_printf(cp->err, "%s:%u: %s.%s = \"%s\": %s\n",
+		    cp->path, cp->lineno, k->section, k->name, value, why->str);
+		cp->errors++;
+	}
+	g_string_free(why, TRUE);
+	return 1;
+}
+
+pf_config *
+pf_config_load(const char *path, GString *err)
+{
+	conf_parse cp = {0};
+	int rc;
+
+	if ((cp.fp = fopen(path, "r")) == NULL) {
+		g_string_append_printf(err, "%s: cannot open: %s\n", path,
+				       strerror(errno));
+		return NULL;
+	}
+	cp.path = path;
+	cp.err = err;
+	cp.cfg = pf_config_defaults();
+	cp.cfg->path = g_strdup(path);
+	rc = ini_parse_stream(conf_reader, &cp, conf_handler, &cp);
+	fclose(cp.fp);
+	if (rc > 0) {
+		/* inih's own syntax errors: a line that is neither key nor section */
+		g_string_append_printf(err, "%s:%d: syntax error: expected "
+		    "\"key = value\" or \"[section]\"\n", path, rc);
+		cp.errors++;
+	} else if (rc < 0) {
+		g_string_append_printf(err, "%s: cannot read\n", path);
+		cp.errors++;
+	}
+	if (cp.errors == 0 && pf_checks_configure(cp.cfg, err) < 0)
+		cp.errors++;
+	if (cp.errors) {
+		pf_config_unref(&cp.cfg);
+		return NULL;
+	}
+	return cp.cfg;
+}
+
+pf_config *
+pf_config_ref(pf_config *cfg)
+{
+	if (cfg == NULL)
+		return NULL;
+	g_atomic_int_inc(&cfg->refcount);
+	return cfg;
+}
+
+void
+pf_config_unref(pf_config **cfgp)
+{
+	pf_config *cfg;
+
+	if (cfgp == NULL || (cfg = *cfgp) == NULL)
+		return;
+	*cfgp = NULL;
+	if (!g_atomic_int_dec_and_test(&cfg->refcount))
+		return;
+	pf_checks_unconfigure(cfg);
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (conf_keys[i].type == CT_STR)
+			g_free(*(char **)field(cfg, &conf_keys[i]));
+	g_free(cfg->path);
+	g_free(cfg);
+}
+
+static void
+conf_format(const pf_config *cfg, const conf_key *k, GString *out)
+{
+	const void *p = (const char *)cfg + k->offset;
+	unsigned long long n;
+
+	switch (k->type) {
+	case CT_STR:
+		g_string_append(out, *(char *const *)p ? *(char *const *)p : "");
+		break;
+	case CT_BOOL:
+		g_string_append(out, *(const bool *)p ? "yes" : "no");
+		break;
+	case CT_UINT:
+		g_string_append_printf(out, "%lu", *(const unsigned long *)p);
+		break;
+	case CT_OCTAL:
+		g_string_append_printf(out, "0%lo", *(const unsigned long *)p);
+		break;
+	case CT_SIZE:
+		n = *(const unsigned long long *)p;
+		if (n != 0 && n % (1ULL << 30) == 0)
+			g_string_append_printf(out, "%lluG", n >> 30);
+		else if (n != 0 && n % (1ULL << 20) == 0)
+			g_string_append_printf(out, "%lluM", n >> 20);
+		else if (n != 0 && n % (1ULL << 10) == 0)
+			g_string_append_printf(out, "%lluK", n >> 10);
+		else
+			g_string_append_printf(out, "%llu", n);
+		break;
+	case CT_MODE:
+		g_string_append(out, pf_mode_name(*(const pf_mode *)p));
+		break;
+	case CT_ACTION:
+		g_string_append(out, pf_action_name(*(const pf_action *)p));
+		break;
+	}
+}
+
+/* Wrap doc text into "# " comment lines of at most 76 columns. */
+static void
+doc_comment(FILE *fp, const char *doc)
+{
+	gchar **words = g_strsplit(doc, " ", -1);
+	size_t col = 0;
+
+	for (gchar **w = words; *w; w++) {
+		size_t len = strlen(*w);
+
+		if (col == 0) {
+			fprintf(fp, "# %s", *w);
+			col = 2 + len;
+		} else if (col + 1 + len > 76) {
+			fprintf(fp, "\n# %s", *w);
+			col = 2 + len;
+		} else {
+			fprintf(fp, " %s", *w);
+			col += 1 + len;
+		}
+	}
+	if (col)
+		fputc('\n', fp);
+	g_strfreev(words);
+}
+
+void
+pf_config_dump(const pf_config *cfg, FILE *fp, bool annotated)
+{
+	const char *section = NULL;
+	GString *value = g_string_new(NULL);
+
+	if (annotated)
+		fputs("# preflight.conf - configuration of preflight-milter(8) "
+		      "and preflight(1).\n"
+		      "# Generated from the key table in policy/config.c by\n"
+		      "# \"preflight config --sample\"; every key is shown with "
+		      "its default.\n"
+		      "# See preflight.conf(5).\n", fp);
+	for (size_t i = 0; i < N_KEYS; i++) {
+		const conf_key *k = &conf_keys[i];
+
+		if (section == NULL || strcmp(section, k->section) != 0) {
+			section = k->section;
+			fprintf(fp, "%s[%s]\n", annotated || i ? "\n" : "",
+				section);
+		}
+		g_string_truncate(value, 0);
+		conf_format(cfg, k, value);
+		if (annotated) {
+			doc_comment(fp, k->doc);
+			fprintf(fp, "%s =%s%s\n\n", k->name,
+				value->len ? " " : "", value->str);
+		} else {
+			fprintf(fp, "%s =%s%s\n", k->name,
+				value->len ? " " : "", value->str);
+		}
+	}
+	g_string_free(value, TRUE);
+}

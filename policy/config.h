@@ -1,0 +1,111 @@
+/*
+ * NAME
+ *	config - preflight.conf: one table of keys, their defaults and docs
+ * SYNOPSIS
+ *	pf_config *pf_config_load(const char *path, GString *err);
+ *	pf_config *pf_config_defaults(void);
+ *	pf_config *pf_config_ref(pf_config *cfg);
+ *	void pf_config_unref(pf_config **cfg);
+ *	void pf_config_dump(const pf_config *cfg, FILE *fp, bool annotated);
+ *	const char *pf_action_name(pf_action action);
+ *	int pf_action_parse(const char *text, pf_action *out);
+ *	const char *pf_mode_name(pf_mode mode);
+ * DESCRIPTION
+ *	Every key is declared once, in the table in config.c, with its
+ *	section, type, default, bounds and documentation.  The parser, the
+ *	"-n" check, the defaults dump and conf/preflight.conf (a test diffs
+ *	them) all follow that table.
+ *
+ *	pf_config_load() returns a new configuration with one reference, or
+ *	NULL with "file:line: message" lines appended to err (every error in
+ *	the file, not just the first).  Tables named by the file are loaded
+ *	and checked too.  A configuration is immutable once loaded and is
+ *	shared between threads by reference counting: the milter swaps the
+ *	current one on reload while messages in flight keep theirs.
+ */
+#ifndef PF_CONFIG_H
+#define PF_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <glib.h>
+
+/* Actions, in increasing order of severity: the verdict is the maximum. */
+typedef enum pf_action {
+	PF_ACTION_NONE = 0,	/* result only adds score */
+	PF_ACTION_ACCEPT,
+	PF_ACTION_ANNOTATE,
+	PF_ACTION_QUARANTINE,
+	PF_ACTION_TEMPFAIL,
+	PF_ACTION_REJECT,
+} pf_action;
+
+/* Per-check mode. */
+typedef enum pf_mode {
+	PF_MODE_OFF = 0,
+	PF_MODE_MONITOR,
+	PF_MODE_ENFORCE,
+} pf_mode;
+
+/* Check identities: one per check file, in the order they run. */
+typedef enum pf_check_id {
+	PF_CHECK_SIZE = 0,
+	PF_CHECK_COUNT
+} pf_check_id;
+
+typedef struct pf_table pf_table;	/* table.h */
+
+typedef struct pf_size_conf {
+	pf_mode mode;
+	unsigned long long max_message_size;	/* bytes, 0 = no limit */
+	unsigned long max_recipients;		/* 0 = no limit */
+	pf_action action;			/* message too big */
+	pf_action recipients_action;		/* too many recipients */
+	char *overrides;			/* path of the per-domain table */
+	pf_table *override_table;
+} pf_size_conf;
+
+typedef struct pf_config {
+	int refcount;
+	char *path;			/* file it came from, or NULL */
+
+	/* [milter] */
+	char *socket;
+	char *user;
+	char *group;
+	char *pidfile;
+	unsigned long socket_mode;
+	unsigned long milter_timeout;	/* seconds, libmilter I/O timeout */
+	char *syslog_facility;
+	char *syslog_ident;
+	char *audit_log;
+
+	/* [policy] */
+	bool monitor;
+	pf_action on_internal_error;
+	unsigned long annotate_score;
+	unsigned long quarantine_score;
+	unsigned long reject_score;
+	char *header_name;
+	bool header_on_accept;
+	char *authserv_id;
+	unsigned long long max_scan_size;	/* bytes of body kept for content checks */
+
+	/* one section per check */
+	pf_size_conf size;
+} pf_config;
+
+pf_config *pf_config_load(const char *path, GString *err);
+pf_config *pf_config_defaults(void);
+pf_config *pf_config_ref(pf_config *cfg);
+void pf_config_unref(pf_config **cfg);
+void pf_config_dump(const pf_config *cfg, FILE *fp, bool annotated);
+pf_mode pf_config_check_mode(const pf_config *cfg, pf_check_id id);
+
+int pf_parse_size(const char *text, unsigned long long *out);
+
+const char *pf_action_name(pf_action action);
+int pf_action_parse(const char *text, pf_action *out);
+const char *pf_mode_name(pf_mode mode);
+
+#endif

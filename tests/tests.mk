@@ -1,0 +1,30 @@
+## tests/: cmocka unit tests (TAP through automake's tap-driver) and the
+## integration scripts (skipped unless PREFLIGHT_INTEGRATION=1).
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+TESTS_ENVIRONMENT = CMOCKA_MESSAGE_OUTPUT=TAP top_srcdir='$(abs_top_srcdir)' \
+	top_builddir='$(abs_top_builddir)'; export CMOCKA_MESSAGE_OUTPUT \
+	top_srcdir top_builddir;
+
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTEST_SRCDIR='"$(abs_top_srcdir)/tests"'
+UNIT_LDADD = $(POLICY_LIBS) $(CMOCKA_LIBS)
+
+if HAVE_CMOCKA
+UNIT_TESTS = tests/test_config tests/test_size tests/test_verdict
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+endif
+
+tests_test_config_SOURCES = tests/test_config.c tests/testutil.c tests/testutil.h
+tests_test_config_CFLAGS = $(UNIT_CFLAGS)
+tests_test_config_LDADD = $(UNIT_LDADD)
+tests_test_size_SOURCES = tests/test_size.c tests/testutil.c tests/testutil.h
+tests_test_size_CFLAGS = $(UNIT_CFLAGS)
+tests_test_size_LDADD = $(UNIT_LDADD)
+tests_test_verdict_SOURCES = tests/test_verdict.c tests/testutil.c tests/testutil.h
+tests_test_verdict_CFLAGS = $(UNIT_CFLAGS)
+tests_test_verdict_LDADD = $(UNIT_LDADD)
+
+## scripts that drive the built programs
+SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh
+TESTS += $(SCRIPT_TESTS)
+EXTRA_DIST += $(SCRIPT_TESTS) tests/tap.sh tests/data

@@ -1,0 +1,43 @@
+/*
+ * NAME
+ *	preflight - command-line front end to the policy code
+ * SYNOPSIS
+ *	preflight scan [options] [FILE]
+ *	preflight config [--sample | --defaults | --check] [-c FILE]
+ * DESCRIPTION
+ *	Dispatches to the subcommands in tools/; see preflight(1).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "tools.h"
+
+static int
+usage(void)
+{
+	fputs("usage: preflight scan [--config FILE] [--client-ip IP] "
+	      "[--helo NAME]\n"
+	      "                      [--from ADDR] [--rcpt ADDR]... "
+	      "[--auth-user USER]\n"
+	      "                      [--json] [--emit FILE] [MESSAGE-FILE]\n"
+	      "       preflight config [--sample | --defaults | --check] "
+	      "[-c FILE]\n", stderr);
+	return 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage();
+	if (strcmp(argv[1], "scan") == 0)
+		return pf_cmd_scan(argc - 1, argv + 1);
+	if (strcmp(argv[1], "config") == 0)
+		return pf_cmd_config(argc - 1, argv + 1);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		(void)usage();
+		return 0;
+	}
+	fprintf(stderr, "preflight: unknown command \"%s\"\n", argv[1]);
+	return usage();
+}

@@ -1,0 +1,370 @@
+/*
+ * NAME
+ *	scan - "preflight scan": a message file through the policy pipeline
+ * SYNOPSIS
+ *	int pf_cmd_scan(int argc, char **argv);
+ *	int pf_cmd_config(int argc, char **argv);
+ * DESCRIPTION
+ *	pf_cmd_scan() feeds a message file (or standard input) to the same
+ *	pipeline the milter uses, stage by stage as an MTA would: MAIL FROM
+ *	with the envelope options, each RCPT, each header (value without the
+ *	space after the colon, folded lines joined with LF, as Postfix sends
+ *	them), end of headers, the body in 64 KB chunks with CRLF line ends,
+ *	end of message.  It prints one decision line per decision, the same
+ *	line the milter logs (--json: one JSON object per decision), with the
+ *	reply lines for refusals, and with --emit writes the message as it
+ *	would be relayed: added headers in the places the MTA puts them.
+ *
+ *	pf_cmd_config() prints the annotated sample configuration, the
+ *	defaults, or the effective configuration, or checks a file.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "message.h"
+#include "tools.h"
+#include "verdict.h"
+
+#define SCAN_CHUNK 65536
+
+typedef struct scan_opts {
+	const char *config;
+	const char *client_ip;
+	const char *helo;
+	const char *from;
+	GPtrArray *rcpts;
+	const char *auth_user;
+	const char *emit;
+	bool json;
+	const char *file;
+} scan_opts;
+
+static pf_config *
+load_config(const char *path, bool explicit_path)
+{
+	GString *err = g_string_new(NULL);
+	pf_config *cfg;
+
+	if (!explicit_path && access(path, F_OK) != 0) {
+		g_string_free(err, TRUE);
+		return pf_config_defaults();
+	}
+	if ((cfg = pf_config_load(path, err)) == NULL) {
+		fputs(err->str, stderr);
+		fprintf(stderr, "preflight: configuration %s has errors\n",
+			path);
+	}
+	g_string_free(err, TRUE);
+	return cfg;
+}
+
+static GByteArray *
+read_all(const char *path)
+{
+	FILE *fp = path && strcmp(path, "-") != 0 ? fopen(path, "rb") : stdin;
+	GByteArray *buf;
+	unsigned char chunk[SCAN_CHUNK];
+	size_t n;
+
+	if (fp == NULL) {
+		fprintf(stderr, "preflight: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	buf = g_byte_array_new();
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		g_byte_array_append(buf, chunk, (guint)n);
+	if (ferror(fp)) {
+		fprintf(stderr, "preflight: %s: read error\n",
+			path ? path : "stdin");
+		g_byte_array_free(buf, TRUE);
+		buf = NULL;
+	}
+	if (fp != stdin)
+		fclose(fp);
+	return buf;
+}
+
+/* Length of the line at p (up to and excluding LF or CRLF). */
+static size_t
+line_len(const unsigned char *p, size_t avail, size_t *eol)
+{
+	const unsigned char *lf = memchr(p, '\n', avail);
+	size_t len = lf ? (size_t)(lf - p) : avail;
+
+	*eol = lf ? 1 : 0;
+	if (lf && len > 0 && p[len - 1] == '\r') {
+		len--;
+		*eol = 2;
+	}
+	return len;
+}
+
+static void
+print_decision(const pf_message *msg, const pf_verdict *v, bool json)
+{
+	if (json) {
+		char *j = pf_verdict_json(msg, v);
+
+		puts(j);
+		g_free(j);
+		return;
+	}
+	GString *line = pf_verdict_line(msg, v);
+
+	puts(line->str);
+	g_string_free(line, TRUE);
+	for (guint i = 0; i < v->reply->len; i++)
+		printf("reply: %s%c%s %s\n", v->smtp,
+		       i + 1 < v->reply->len ? '-' : ' ', v->dsn,
+		       (char *)v->reply->pdata[i]);
+}
+
+static int
+emit_message(const char *path, const pf_message *msg, const GByteArray *raw,
+	     size_t body_off, const char *eol)
+{
+	FILE *fp = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
+	guint n = msg->add_headers->len;
+
+	if (fp == NULL) {
+		fprintf(stderr, "preflight: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	/* smfi_insheader(0) puts each new header on top: last one first */
+	for (guint i = n; i-- > 0;)
+		if (g_array_index(msg->add_prepend, gboolean, i)) {
+			const pf_header *h = &g_array_index(msg->add_headers,
+							    pf_header, i);
+			fprintf(fp, "%s: %s%s", h->name, h->value, eol);
+		}
+	/* original headers, then appended ones, then the separator */
+	fwrite(raw->data, 1, body_off ? body_off - strlen(eol) : raw->len, fp);
+	for (guint i = 0; i < n; i++)
+		if (!g_array_index(msg->add_prepend, gboolean, i)) {
+			const pf_header *h = &g_array_index(msg->add_headers,
+							    pf_header, i);
+			fprintf(fp, "%s: %s%s", h->name, h->value, eol);
+		}
+	if (body_off) {
+		fputs(eol, fp);
+		fwrite(raw->data + body_off, 1, raw->len - body_off, fp);
+	}
+	if (fp != stdout ? fclose(fp) != 0 : fflush(fp) != 0) {
+		fprintf(stderr, "preflight: %s: write error\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Feed the body with CRLF line ends, in chunks, as an MTA would. */
+static void
+feed_body(pf_message *msg, const unsigned char *p, size_t len)
+{
+	GByteArray *chunk = g_byte_array_sized_new(SCAN_CHUNK + 2);
+
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
+			g_byte_array_append(chunk, (const guint8 *)"\r", 1);
+		g_byte_array_append(chunk, &p[i], 1);
+		if (chunk->len >= SCAN_CHUNK) {
+			pf_message_body(msg, chunk->data, chunk->len);
+			g_byte_array_set_size(chunk, 0);
+		}
+	}
+	if (chunk->len)
+		pf_message_body(msg, chunk->data, chunk->len);
+	g_byte_array_free(chunk, TRUE);
+}
+
+static int
+scan_run(const scan_opts *o, pf_config *cfg)
+{
+	GByteArray *raw = read_all(o->file);
+	pf_conninfo ci = {
+		.client_name = "localhost",
+		.client_addr = o->client_ip,
+		.helo = o->helo,
+		.mta_hostname = NULL,
+	};
+	pf_message *msg;
+	pf_verdict *v;
+	size_t off = 0, body_off = 0;
+	const char *eol = "\n";
+	GString *name = g_string_new(NULL), *value = g_string_new(NULL);
+	bool have = false;
+	int rc = 0;
+
+	if (raw == NULL)
+		return 1;
+	msg = pf_message_new(cfg, &ci);
+	pf_message_set_auth_user(msg, o->auth_user);
+	if ((v = pf_message_mail(msg, o->from ? o->from : "", NULL)) != NULL) {
+		print_decision(msg, v, o->json);
+		goto done;
+	}
+	for (guint i = 0; i < o->rcpts->len; i++)
+		if ((v = pf_message_rcpt(msg, o->rcpts->pdata[i])) != NULL)
+			print_decision(msg, v, o->json);
+
+	/* headers */
+	while (off < raw->len) {
+		size_t eollen, len = line_len(raw->data + off, raw->len - off,
+					      &eollen);
+		const char *line = (const char *)raw->data + off;
+
+		if (eollen == 2)
+			eol = "\r\n";
+		if (len == 0) {		/* end of headers */
+			off += eollen;
+			body_off = off;
+			break;
+		}
+		if ((line[0] == ' ' || line[0] == '\t') && have) {
+			g_string_append_c(value, '\n');
+			g_string_append_len(value, line, (gssize)len);
+		} else {
+			const char *colon = memchr(line, ':', len);
+
+			if (have)
+				pf_message_header(msg, name->str, value->str);
+			have = true;
+			if (colon == NULL) {	/* not a header: keep it whole */
+				g_string_assign(name, "");
+				g_string_truncate(value, 0);
+				g_string_append_len(value, line, (gssize)len);
+			} else {
+				size_t vstart = (size_t)(colon - line) + 1;
+
+				g_string_truncate(name, 0);
+				g_string_append_len(name, line,
+						    (gssize)(colon - line));
+				if (vstart < len && line[vstart] == ' ')
+					vstart++;
+				g_string_truncate(value, 0);
+				g_string_append_len(value, line + vstart,
+						    (gssize)(len - vstart));
+			}
+		}
+		off += len + eollen;
+	}
+	if (have)
+		pf_message_header(msg, name->str, value->str);
+	if ((v = pf_message_eoh(msg)) != NULL) {
+		print_decision(msg, v, o->json);
+		goto done;
+	}
+	if (body_off)
+		feed_body(msg, raw->data + body_off, raw->len - body_off);
+	v = pf_message_eom(msg);
+	print_decision(msg, v, o->json);
+	if (o->emit) {
+		if (v->action == PF_ACTION_REJECT ||
+		    v->action == PF_ACTION_TEMPFAIL)
+			fprintf(stderr, "preflight: message %s: nothing "
+				"written to %s\n", pf_action_name(v->action) ,
+				o->emit);
+		else if (emit_message(o->emit, msg, raw, body_off, eol) < 0)
+			rc = 1;
+	}
+done:
+	g_string_free(name, TRUE);
+	g_string_free(value, TRUE);
+	pf_message_free(&msg);
+	g_byte_array_free(raw, TRUE);
+	return rc;
+}
+
+int
+pf_cmd_scan(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"client-ip", required_argument, NULL, 'i'},
+		{"helo", required_argument, NULL, 'H'},
+		{"from", required_argument, NULL, 'f'},
+		{"rcpt", required_argument, NULL, 'r'},
+		{"auth-user", required_argument, NULL, 'a'},
+		{"emit", required_argument, NULL, 'e'},
+		{"json", no_argument, NULL, 'j'},
+		{NULL, 0, NULL, 0},
+	};
+	scan_opts o = {.config = PF_DEFAULT_CONFIG};
+	bool explicit_config = false;
+	pf_config *cfg;
+	int ch, rc;
+
+	o.rcpts = g_ptr_array_new();
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:i:H:f:r:a:e:j", longopts,
+				 NULL)) != -1) {
+		switch (ch) {
+		case 'c': o.config = optarg; explicit_config = true; break;
+		case 'i': o.client_ip = optarg; break;
+		case 'H': o.helo = optarg; break;
+		case 'f': o.from = optarg; break;
+		case 'r': g_ptr_array_add(o.rcpts, optarg); break;
+		case 'a': o.auth_user = optarg; break;
+		case 'e': o.emit = optarg; break;
+		case 'j': o.json = true; break;
+		default:
+			g_ptr_array_free(o.rcpts, TRUE);
+			return 2;
+		}
+	}
+	if (argc - optind > 1) {
+		fprintf(stderr, "preflight scan: one message file at most\n");
+		g_ptr_array_free(o.rcpts, TRUE);
+		return 2;
+	}
+	o.file = optind < argc ? argv[optind] : NULL;
+	if ((cfg = load_config(o.config, explicit_config)) == NULL) {
+		g_ptr_array_free(o.rcpts, TRUE);
+		return 1;
+	}
+	rc = scan_run(&o, cfg);
+	pf_config_unref(&cfg);
+	g_ptr_array_free(o.rcpts, TRUE);
+	return rc;
+}
+
+int
+pf_cmd_config(int argc, char **argv)
+{
+	const char *path = PF_DEFAULT_CONFIG;
+	enum { SHOW, SAMPLE, DEFAULTS, CHECK } what = SHOW;
+	pf_config *cfg;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--sample") == 0)
+			what = SAMPLE;
+		else if (strcmp(argv[i], "--defaults") == 0)
+			what = DEFAULTS;
+		else if (strcmp(argv[i], "--check") == 0)
+			what = CHECK;
+		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			path = argv[++i];
+		else {
+			fprintf(stderr, "preflight config: unknown argument "
+				"\"%s\"\n", argv[i]);
+			return 2;
+		}
+	}
+	if (what == SAMPLE || what == DEFAULTS) {
+		cfg = pf_config_defaults();
+		pf_config_dump(cfg, stdout, what == SAMPLE);
+		pf_config_unref(&cfg);
+		return 0;
+	}
+	if ((cfg = load_config(path, true)) == NULL)
+		return 1;
+	if (what == CHECK)
+		printf("%s: configuration OK\n", path);
+	else
+		pf_config_dump(cfg, stdout, false);
+	pf_config_unref(&cfg);
+	return 0;
+}
