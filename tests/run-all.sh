@@ -4,7 +4,8 @@
 #   1. make check in a plain build, integration tests included
 #      (PREFLIGHT_INTEGRATION=1: real Postfix, knot, rsyslog, miltertest);
 #   2. make check in an ASan+UBSan build (--enable-sanitizers);
-#   3. make distcheck.
+#   3. each libFuzzer target for a short, fixed time (make fuzz);
+#   4. make distcheck.
 # Prints each stage's summary and ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -68,6 +69,12 @@ INTEGRATION=0
 [ "$(id -u)" = 0 ] && INTEGRATION=1
 stage plain
 INTEGRATION=${ASAN_INTEGRATION:-0} stage asan --enable-sanitizers
+
+echo "=== fuzz (${FUZZ_SECONDS:-30} s per target, clang ASan+UBSan)"
+(cd "$TOP/_build/plain" && make fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}" > "$LOGDIR/fuzz.log" 2>&1)
+grep '^fuzz: ' "$LOGDIR/fuzz.log" | sed 's/^/   /'
+passed=$((passed + $(grep -c '^fuzz: .* crashes=0 ' "$LOGDIR/fuzz.log")))
+failed=$((failed + $(grep '^fuzz: ' "$LOGDIR/fuzz.log" | grep -vc ' crashes=0 ')))
 
 echo "=== distcheck"
 if (cd "$TOP/_build/plain" && make -j"$JOBS" distcheck > "$LOGDIR/distcheck.log" 2>&1); then
