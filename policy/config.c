@@ -96,6 +96,12 @@ static const conf_key conf_keys[] = {
 	 "Larger mail is still size-checked and relayed; checks that need "
 	 "the whole body report that they skipped it."},
 
+	{"policy", "max_header_size", CT_SIZE, OFF(max_header_size), "1M",
+	 1024, 1ULL << 30,
+	 "Bytes of header fields kept in memory per message. Fields beyond "
+	 "it are still counted for the size check but not kept, and checks "
+	 "that read headers see only the ones kept."},
+
 	{"size", "mode", CT_MODE, OFF(size.mode), "enforce", 0, 0,
 	 "off, monitor (log only) or enforce."},
 	{"size", "max_message_size", CT_SIZE, OFF(size.max_message_size),

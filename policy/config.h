@@ -91,6 +91,7 @@ typedef struct pf_config {
 	bool header_on_accept;
 	char *authserv_id;
 	unsigned long long max_scan_size;	/* bytes of body kept for content checks */
+	unsigned long long max_header_size;	/* bytes of header fields kept */
 
 	/* one section per check */
 	pf_size_conf size;

@@ -215,11 +215,20 @@ void
 pf_message_header(pf_message *msg, const char *name, const char *value)
 {
 	pf_header h;
+	size_t len;
 
-	h.name = g_strdup(name ? name : "");
-	h.value = g_strdup(value ? value : "");
-	msg->header_bytes += strlen(h.name) + 2 + strlen(h.value) + 2;
-	g_array_append_val(msg->headers, h);
+	name = name ? name : "";
+	value = value ? value : "";
+	len = strlen(name) + 2 + strlen(value) + 2;
+	msg->header_bytes += len;
+	if (msg->header_kept + len <= msg->cfg->max_header_size) {
+		h.name = g_strdup(name);
+		h.value = g_strdup(value);
+		g_array_append_val(msg->headers, h);
+		msg->header_kept += len;
+	} else {
+		msg->headers_dropped++;
+	}
 	msg->stage = PF_STAGE_HEADER;
 	pf_checks_run(msg, PF_STAGE_HEADER);
 }

@@ -37,7 +37,9 @@
  *	returns a verdict.  Verdicts belong to the message.
  *
  *	Header values are taken as the MTA passes them (without the space
- *	after the colon; folded lines keep their line breaks).  Body bytes
+ *	after the colon; folded lines keep their line breaks).  Fields are
+ *	kept in msg->headers up to cfg->max_header_size bytes; further ones
+ *	are counted (header_bytes, headers_dropped) but not kept.  Body bytes
  *	are counted in full; the first cfg->max_scan_size bytes are kept in
  *	msg->body for content checks, and msg->body_truncated says when more
  *	came.
@@ -125,6 +127,8 @@ typedef struct pf_message {
 	/* content */
 	GArray *headers;		/* pf_header, in order */
 	size_t header_bytes;		/* as "Name: value\r\n" */
+	size_t header_kept;		/* bytes of the fields in headers */
+	unsigned headers_dropped;	/* fields beyond max_header_size */
 	size_t body_bytes;
 	GByteArray *body;		/* first max_scan_size bytes */
 	bool body_truncated;

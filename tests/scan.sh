@@ -61,4 +61,11 @@ head -c 300000 /dev/zero | tr '\0' 'x' | fold -w 76 > "$T/bigbody"
 out=$("$PF" scan -c "$T/tiny.conf" --from a@example.com "$T/big.eml")
 like "$out" 'size.source=body' "large body counted"
 
+# a 1 MB header line and 10,000 header fields: decided, bounded, no crash
+{ printf 'From: a@example.com\nX-Huge: '; head -c 1048576 /dev/zero | tr '\0' 'h'; printf '\n'
+  i=0; while [ $i -lt 10000 ]; do printf 'X-Many: %d\n' $i; i=$((i+1)); done
+  printf '\nbody\n'; } > "$T/hdrs.eml"
+out=$("$PF" scan -c /dev/null --from a@example.com "$T/hdrs.eml"); rc=$?
+is "$rc" 0 "1 MB header line and 10,000 headers: exit 0"
+like "$out" 'action=accept stage=eom .* size=11[0-9]{5} ' "decided, with every header byte counted"
 tap_done

@@ -277,6 +277,26 @@ body_beyond_scan_size_is_counted_not_kept(void **state)
 	pf_config_unref(&cfg);
 }
 
+static void
+header_fields_beyond_the_cap_are_counted_not_kept(void **state)
+{
+	pf_config *cfg = tu_config("[policy]\nmax_header_size = 1K\n");
+	pf_message *msg = tu_message(cfg, NULL);
+	char value[300];
+
+	memset(value, 'v', sizeof(value) - 1);
+	value[sizeof(value) - 1] = '\0';
+	assert_null(pf_message_mail(msg, "a@example.com", NULL));
+	for (int i = 0; i < 10; i++)
+		pf_message_header(msg, "X-Filler", value);
+	assert_int_equal(msg->headers->len, 3);
+	assert_int_equal(msg->headers_dropped, 7);
+	assert_int_equal(msg->header_bytes, 10 * (8 + 2 + 299 + 2));
+	assert_true(msg->header_kept <= 1024);
+	pf_message_free(&msg);
+	pf_config_unref(&cfg);
+}
+
 int
 main(void)
 {
@@ -294,6 +314,7 @@ main(void)
 		cmocka_unit_test(mode_off_runs_nothing),
 		cmocka_unit_test(longest_body_line_is_tracked_across_chunks),
 		cmocka_unit_test(body_beyond_scan_size_is_counted_not_kept),
+		cmocka_unit_test(header_fields_beyond_the_cap_are_counted_not_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
