@@ -41,11 +41,13 @@ max_message_size = 4K
 max_recipients = 3"
 conf_b="$(printf '%s' "$common" | sed 's/PIDNAME/b/')
 socket = unix:$T/b.sock
+audit_log = $T/audit.jsonl
 [policy]
 header_on_accept = yes"
 
 conf_c="$(printf '%s' "$common" | sed 's/PIDNAME/c/')
 socket = unix:$T/c.sock
+audit_log = /dev/full
 [policy]
 max_scan_size = 4M
 [size]
@@ -89,6 +91,15 @@ else
 fi
 like "$(cat "$T/c.log")" 'QBIG1: action=accept stage=eom .*size=5[0-9]{7}' "50 MB message decided and logged with its full size"
 like "$(cat "$T/c.log")" 'QHDRS1: action=accept' "10,000-header message decided"
+is "$(grep -c 'audit log /dev/full: write failed: No space left on device' "$T/c.log")" 1 "audit log on a full disk: mail flows, error logged once per interval"
+
+# the audit log: one JSON object per decision, with Message-ID and recipients
+audit=$(/usr/bin/python3 -c 'import json,sys
+lines=open(sys.argv[1]).read().splitlines()
+d=json.loads(lines[0])
+print(len(lines), d["queue_id"], d["action"], d["message_id"], ",".join(d["rcpts"]), d["auth_user"])' "$T/audit.jsonl" 2>&1)
+is "$audit" "1 QANN1 accept <t1@example.com> bob@example.org alice" "audit log: one JSON line with queue id, action, Message-ID, recipients, user"
+unlike "$(cat "$T/audit.jsonl")" 'hello' "audit log never holds the body"
 
 sleep 0.3
 log=$(cat "$T/a.log")
