@@ -2,8 +2,9 @@
 ## integration scripts (skipped unless PREFLIGHT_INTEGRATION=1).
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 TESTS_ENVIRONMENT = CMOCKA_MESSAGE_OUTPUT=TAP top_srcdir='$(abs_top_srcdir)' \
-	top_builddir='$(abs_top_builddir)'; export CMOCKA_MESSAGE_OUTPUT \
-	top_srcdir top_builddir;
+	top_builddir='$(abs_top_builddir)' \
+	PREFLIGHT_INTEGRATION='$(PREFLIGHT_INTEGRATION)'; \
+	export CMOCKA_MESSAGE_OUTPUT top_srcdir top_builddir PREFLIGHT_INTEGRATION;
 
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTEST_SRCDIR='"$(abs_top_srcdir)/tests"'
 UNIT_LDADD = $(POLICY_LIBS) $(CMOCKA_LIBS)
@@ -25,7 +26,8 @@ tests_test_verdict_CFLAGS = $(UNIT_CFLAGS)
 tests_test_verdict_LDADD = $(UNIT_LDADD)
 
 ## scripts that drive the built programs
+INTEGRATION_TESTS = tests/integration/postfix.sh
 SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh \
 	tests/source-rules.sh tests/hardening.sh
-TESTS += $(SCRIPT_TESTS)
-EXTRA_DIST += $(SCRIPT_TESTS) tests/tap.sh tests/data tests/milter
+TESTS += $(SCRIPT_TESTS) $(INTEGRATION_TESTS)
+EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/smtp.py tests/deps.sh tests/run-all.sh tests/tap.sh tests/data tests/milter

@@ -1,0 +1,34 @@
+#!/bin/bash
+# deps.sh - install every Debian 12 package preflight's build and tests need
+# (run as root; idempotent: installs only what is missing).
+set -eu
+pkgs="build-essential autoconf automake libtool pkg-config git ca-certificates
+clang libclang-rt-14-dev postfix swaks libmilter-dev libspf2-dev libopendkim-dev
+libssl-dev libgmime-3.0-dev libpsl-dev libunbound-dev libevent-dev libinih-dev
+libcmocka-dev libarchive-dev opendkim opendkim-tools miltertest python3-dkim
+python3-dnspython python3-yaml knot knot-dnsutils rsyslog valgrind cppcheck
+procps psmisc iproute2 bsdextrautils util-linux"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "deps.sh: installing:$missing"
+	stamp=/var/lib/apt/periodic/pf-update-stamp
+	if [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +1440)" ]; then
+		apt-get update -q
+		mkdir -p "$(dirname "$stamp")" && touch "$stamp"
+	fi
+	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+fi
+# The packages' own daemons are not ours: the tests start private instances.
+for s in postfix opendkim knot rsyslog; do
+	if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q "$s" 2>/dev/null; then
+		systemctl stop "$s" || true
+	fi
+done
+postfix status >/dev/null 2>&1 && postfix stop >/dev/null 2>&1 || true
+getent group postdrop >/dev/null || groupadd --system postdrop
+exit 0

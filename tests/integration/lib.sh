@@ -1,0 +1,212 @@
+# lib.sh - integration test harness (sourced by tests/integration/*.sh).
+# Real peers on loopback: a private Postfix, smtp-sink, rsyslogd, knot.
+# Everything lives under $PF_TMP and every process started is stopped by
+# pf_cleanup (an EXIT trap).  Ports: PF_SMTP_PORT (2525), PF_SINK_PORT
+# (2526), PF_DNS_PORT (5353).  PF_KEEP=1 keeps $PF_TMP for debugging.
+#
+#   pf_require_root_tools       skip unless root, PREFLIGHT_INTEGRATION=1, peers installed
+#   pf_start_rsyslog            /dev/log -> $PF_TMP/mail.log (mail.*) and all.log
+#   pf_start_sink               smtp-sink storing each message in $PF_TMP/sink/
+#   pf_sink_count | pf_sink_files | pf_sink_wait N [SECS]
+#   pf_start_postfix [MILTER]   private Postfix on 127.0.0.1:$PF_SMTP_PORT relaying to the sink
+#   pf_postfix_cmd ARGS         postfix -c <private dir> ARGS
+#   pf_sendmail ARGS            sendmail(1) of the private instance
+#   pf_start_knot ZONE_DIR      knot on 127.0.0.1:$PF_DNS_PORT serving ZONE_DIR/*.zone
+#   pf_unbound_conf FILE ZONE.. libunbound config forwarding ZONEs to that knot
+#   pf_swaks ARGS               swaks to the private Postfix; transcript in $PF_LAST, status $PF_LAST_RC
+#   pf_wait_port PORT [SECS] | pf_wait_file FILE [SECS] | pf_wait_log FILE REGEX [SECS]
+#   pf_track_pid PID            stop PID at cleanup
+. "${top_srcdir:-.}/tests/tap.sh"
+
+PF_SMTP_PORT=${PF_SMTP_PORT:-2525}
+PF_SINK_PORT=${PF_SINK_PORT:-2526}
+PF_DNS_PORT=${PF_DNS_PORT:-5353}
+PF_TMP=$(mktemp -d /tmp/pf-it.XXXXXX)
+chmod 755 "$PF_TMP"
+_pf_pids=""
+_pf_postfix=""
+_pf_rsyslog=""
+
+pf_track_pid() { _pf_pids="$_pf_pids $1"; }
+
+pf_cleanup() {
+	[ -n "$_pf_postfix" ] && postfix -c "$_pf_postfix" stop >/dev/null 2>&1
+	for p in $_pf_pids; do kill -TERM "$p" 2>/dev/null; done
+	for p in $_pf_pids; do
+		for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null
+	done
+	if [ -n "$_pf_rsyslog" ] && [ -f "$_pf_rsyslog" ]; then
+		kill "$(cat "$_pf_rsyslog")" 2>/dev/null
+		sleep 0.2
+	fi
+	[ "${PF_KEEP:-0}" = 1 ] && echo "# kept $PF_TMP" || rm -rf "$PF_TMP"
+}
+trap pf_cleanup EXIT
+
+pf_require_root_tools() {
+	[ "${PREFLIGHT_INTEGRATION:-0}" = 1 ] || skip_all "set PREFLIGHT_INTEGRATION=1 to run integration tests"
+	[ "$(id -u)" = 0 ] || skip_all "integration tests need root"
+	for t in postfix swaks smtp-sink rsyslogd knotd kdig miltertest; do
+		command -v "$t" >/dev/null 2>&1 || [ -x "/usr/sbin/$t" ] || skip_all "$t not installed (tests/deps.sh)"
+	done
+}
+
+pf_wait_port() {	# PORT [SECS]
+	local i n=$(( ${2:-10} * 10 ))
+	for i in $(seq 1 $n); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	diag "port $1 did not open"; return 1
+}
+
+pf_wait_file() {	# FILE [SECS]
+	local i n=$(( ${2:-10} * 10 ))
+	for i in $(seq 1 $n); do [ -e "$1" ] && return 0; sleep 0.1; done
+	diag "$1 did not appear"; return 1
+}
+
+pf_wait_log() {		# FILE REGEX [SECS]
+	local i n=$(( ${3:-10} * 10 ))
+	for i in $(seq 1 $n); do grep -Eq -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	diag "no /$2/ in $1 after ${3:-10} s"; return 1
+}
+
+pf_start_rsyslog() {
+	local pidfile=/run/pf-test-rsyslog.pid
+	if [ -f "$pidfile" ]; then	# a previous run's, not someone else's
+		kill "$(cat "$pidfile")" 2>/dev/null; sleep 0.5; rm -f "$pidfile"
+	fi
+	cat > "$PF_TMP/rsyslog.conf" <<EOC
+global(workDirectory="$PF_TMP")
+module(load="imuxsock" SysSock.Name="/dev/log")
+mail.* action(type="omfile" file="$PF_TMP/mail.log")
+*.* action(type="omfile" file="$PF_TMP/all.log")
+EOC
+	rm -f /dev/log
+	rsyslogd -f "$PF_TMP/rsyslog.conf" -i "$pidfile" || { diag "rsyslogd failed"; return 1; }
+	_pf_rsyslog=$pidfile
+	pf_wait_file /dev/log 10 || return 1
+	local i
+	for i in $(seq 1 50); do
+		logger -p mail.info "pf-test-probe $$"
+		grep -q "pf-test-probe $$" "$PF_TMP/mail.log" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	diag "rsyslogd does not write $PF_TMP/mail.log"; return 1
+}
+
+pf_start_sink() {
+	mkdir -p "$PF_TMP/sink"
+	smtp-sink -u root -d "$PF_TMP/sink/%M." "127.0.0.1:$PF_SINK_PORT" 100 &
+	pf_track_pid $!
+	pf_wait_port "$PF_SINK_PORT" 10
+}
+pf_sink_files() { find "$PF_TMP/sink" -type f 2>/dev/null | sort; }
+pf_sink_count() { pf_sink_files | wc -l; }
+pf_sink_wait() {	# N [SECS]
+	local i n=$(( ${2:-10} * 10 ))
+	for i in $(seq 1 $n); do [ "$(pf_sink_count)" -ge "$1" ] && return 0; sleep 0.1; done
+	diag "sink has $(pf_sink_count) messages, wanted $1"; return 1
+}
+
+pf_postfix_cmd() { postfix -c "$_pf_postfix" "$@"; }
+
+pf_start_postfix() {	# [MILTER]
+	local d="$PF_TMP/postfix" m=${1:-}
+	mkdir -p "$d/etc" "$d/spool" "$d/data"
+	chown postfix "$d/data"
+	cp /etc/postfix/master.cf "$d/etc/master.cf" 2>/dev/null || cp /usr/share/postfix/master.cf.dist "$d/etc/master.cf"
+	# only our listener; nothing on port 25, nothing chrooted
+	sed -i -e 's/^smtp \+inet .*/127.0.0.1:'"$PF_SMTP_PORT"' inet n - n - - smtpd/' \
+	       -e 's/^\([a-z0-9]\+ \+\(unix\|fifo\|pass\|inet\) \+[-yn] \+[-yn] \+\)[-y]/\1n/' "$d/etc/master.cf"
+	cat > "$d/etc/main.cf" <<EOC
+compatibility_level = 3.6
+config_directory = $d/etc
+queue_directory = $d/spool
+data_directory = $d/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = relay.test
+mydomain = test
+myorigin = relay.test
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relayhost = [127.0.0.1]:$PF_SINK_PORT
+smtp_dns_support_level = disabled
+smtputf8_enable = no
+maillog_file = $PF_TMP/postfix.log
+maillog_file_prefixes = $PF_TMP
+message_size_limit = 52428800
+queue_run_delay = 5s
+minimal_backoff_time = 5s
+maximal_backoff_time = 10s
+smtpd_milters = $m
+non_smtpd_milters = $m
+milter_default_action = tempfail
+milter_protocol = 6
+milter_connect_macros = j {daemon_name} {client_addr} {client_name} v _
+milter_mail_macros = i {auth_type} {auth_authen} {mail_addr}
+milter_rcpt_macros = i {rcpt_addr}
+milter_end_of_header_macros = i
+milter_end_of_data_macros = i
+disable_mime_output_conversion = yes
+alias_maps =
+alias_database =
+EOC
+	_pf_postfix="$d/etc"
+	postfix -c "$d/etc" check >/dev/null 2>&1
+	if ! script -qc "postfix -c $d/etc start" /dev/null > "$PF_TMP/postfix-start.log" 2>&1; then
+		diag "postfix start failed: $(cat "$PF_TMP/postfix-start.log")"; return 1
+	fi
+	pf_wait_port "$PF_SMTP_PORT" 20
+}
+
+pf_sendmail() { /usr/sbin/sendmail -C "$_pf_postfix" "$@"; }
+
+pf_swaks() {
+	PF_LAST="$PF_TMP/swaks.$((${_pf_swaks_n:-0} + 1)).log"
+	_pf_swaks_n=$((${_pf_swaks_n:-0} + 1))
+	swaks --server "127.0.0.1:$PF_SMTP_PORT" --helo client.test --timeout 60 "$@" > "$PF_LAST" 2>&1
+	PF_LAST_RC=$?
+	return 0
+}
+
+pf_start_knot() {	# ZONE_DIR
+	local k="$PF_TMP/knot" z first=""
+	mkdir -p "$k/db" "$k/run"
+	{
+		printf 'server:\n  rundir: "%s/run"\n  listen: 127.0.0.1@%s\n' "$k" "$PF_DNS_PORT"
+		printf 'database:\n  storage: "%s/db"\n' "$k"
+		printf 'log:\n  - target: "%s/knot.log"\n    any: info\n' "$k"
+		printf 'template:\n  - id: default\n    storage: "%s"\n    zonefile-sync: -1\n    zonefile-load: whole\n    journal-content: none\nzone:\n' "$1"
+		for z in "$1"/*.zone; do
+			z=$(basename "$z" .zone); [ -n "$first" ] || first=$z
+			printf '  - domain: %s\n    file: %s.zone\n' "$z" "$z"
+		done
+	} > "$k/knot.conf"
+	chown -R knot: "$k" 2>/dev/null
+	knotd -c "$k/knot.conf" -d || { diag "knotd failed: $(cat "$k/knot.log" 2>/dev/null)"; return 1; }
+	local i
+	for i in $(seq 1 50); do
+		[ -f "$k/run/knot.pid" ] && pf_track_pid "$(cat "$k/run/knot.pid")" && break
+		sleep 0.1
+	done
+	for i in $(seq 1 50); do
+		kdig +short +time=1 +tries=1 @127.0.0.1 -p "$PF_DNS_PORT" SOA "$first" | grep -q . && return 0
+		sleep 0.2
+	done
+	diag "knot does not answer for $first: $(tail -5 "$k/knot.log" 2>/dev/null)"; return 1
+}
+
+pf_unbound_conf() {	# FILE ZONE...
+	local f=$1 z; shift
+	{
+		printf 'server:\n  do-not-query-localhost: no\n  module-config: "iterator"\n'
+		for z in "$@"; do printf '  local-zone: "%s." nodefault\n  domain-insecure: "%s."\n' "${z##*.}" "$z"; done
+		for z in "$@"; do printf 'forward-zone:\n  name: "%s."\n  forward-addr: 127.0.0.1@%s\n' "$z" "$PF_DNS_PORT"; done
+	} > "$f"
+}
