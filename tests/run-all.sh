@@ -63,6 +63,8 @@ stage() {	# name configure-args... ; builds in _build/NAME and runs make check
 }
 
 echo "=== bootstrap"
+# builds go to _build/*; an in-tree configuration would stop them
+[ -f "$TOP/config.status" ] && make -C "$TOP" distclean > /dev/null 2>&1
 autoreconf -fi > "$LOGDIR/autoreconf.log" 2>&1 || { cat "$LOGDIR/autoreconf.log"; echo "0 passed, 1 failed"; exit 1; }
 
 INTEGRATION=0
