@@ -15,6 +15,7 @@
 #include "check.h"
 #include "config.h"
 #include "log.h"
+#include "resolver.h"
 
 typedef enum {
 	CT_STR,		/* char *, "" stored as NULL */
@@ -95,6 +96,25 @@ static const conf_key conf_keys[] = {
 	 "Bytes of each message body kept in memory for content checks. "
 	 "Larger mail is still size-checked and relayed; checks that need "
 	 "the whole body report that they skipped it."},
+
+	{"dns", "upstreams", CT_STR, OFF(dns.upstreams), "", 0, 0,
+	 "DNS servers to forward every lookup to, as \"address[@port]\" "
+	 "separated by blanks, e.g. \"127.0.0.1@5353 ::1\". Empty: the "
+	 "servers in /etc/resolv.conf (unless config_file names forwarders)."},
+	{"dns", "config_file", CT_STR, OFF(dns.config_file), "", 0, 0,
+	 "Optional unbound.conf(5)-style file for the built-in resolver "
+	 "(libunbound): forward-zone, stub-zone, local-zone clauses. Needed "
+	 "for names under .test, which libunbound otherwise answers "
+	 "NXDOMAIN: local-zone: \"test.\" nodefault. Empty: none."},
+	{"dns", "trust_anchor_file", CT_STR, OFF(dns.trust_anchor_file), "",
+	 0, 0,
+	 "DNSSEC trust anchor file (e.g. /usr/share/dns/root.key); answers "
+	 "that fail validation are then temporary errors. Empty: no "
+	 "validation."},
+	{"dns", "timeout", CT_UINT, OFF(dns.timeout), "5000", 10, 120000,
+	 "Milliseconds one DNS lookup may take before it counts as a "
+	 "temporary failure. Every check shares this resolver, its cache "
+	 "and this bound."},
 
 	{"size", "mode", CT_MODE, OFF(size.mode), "enforce", 0, 0,
 	 "off, monitor (log only) or enforce."},
@@ -398,6 +418,8 @@ pf_config_load(const char *path, GString *err)
 		g_string_append_printf(err, "%s: cannot read\n", path);
 		cp.errors++;
 	}
+	if (cp.errors == 0 && pf_dns_configure(cp.cfg, err) < 0)
+		cp.errors++;
 	if (cp.errors == 0 && pf_checks_configure(cp.cfg, err) < 0)
 		cp.errors++;
 	if (cp.errors) {
@@ -427,6 +449,7 @@ pf_config_unref(pf_config **cfgp)
 	if (!g_atomic_int_dec_and_test(&cfg->refcount))
 		return;
 	pf_checks_unconfigure(cfg);
+	pf_resolver_free(&cfg->dns.resolver);
 	for (size_t i = 0; i < N_KEYS; i++)
 		if (conf_keys[i].type == CT_STR)
 			g_free(*(char **)field(cfg, &conf_keys[i]));

@@ -65,6 +65,16 @@ typedef struct pf_size_conf {
 	pf_table *override_table;
 } pf_size_conf;
 
+typedef struct pf_resolver pf_resolver;	/* resolver.h */
+
+typedef struct pf_dns_conf {
+	char *upstreams;			/* "addr[@port] ...", or NULL */
+	char *config_file;			/* unbound.conf-style, or NULL */
+	char *trust_anchor_file;		/* DNSSEC, or NULL */
+	unsigned long timeout;			/* ms per lookup */
+	pf_resolver *resolver;			/* built at load (resolver.h) */
+} pf_dns_conf;
+
 typedef struct pf_config {
 	int refcount;
 	char *path;			/* file it came from, or NULL */
@@ -90,6 +100,9 @@ typedef struct pf_config {
 	bool header_on_accept;
 	char *authserv_id;
 	unsigned long long max_scan_size;	/* bytes of body kept for content checks */
+
+	/* [dns] */
+	pf_dns_conf dns;
 
 	/* one section per check */
 	pf_size_conf size;
