@@ -108,7 +108,7 @@ fail_result(pf_message *msg, const char *from, const pf_dmarc_policy *pol,
 		    spf->ips && *spf->ips ? " from " : "",
 		    spf->ips ? spf->ips : "");
 	r = pf_result_add(msg, PF_CHECK_DMARC, code, action,
-	    pol->effective == PF_DMARC_P_NONE ? 1 : 10, "550", "5.7.26");
+	    pol->effective == PF_DMARC_P_NONE ? 1 : 4, "550", "5.7.26");
 	pf_result_text(r, "DMARC would fail for the From domain %s, whose "
 	    "policy is p=%s%s (record at _dmarc.%s): %s, and no DKIM "
 	    "signature preflight adds is aligned with %s%s",

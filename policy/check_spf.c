@@ -124,7 +124,7 @@ report(pf_message *msg, const pf_spf_outcome *o, const char *ips)
 		r = pf_result_add(msg, PF_CHECK_SPF,
 		    o->result == PF_SPF_FAIL ? "spf.fail" : "spf.softfail",
 		    o->result == PF_SPF_FAIL ? sc->fail_action :
-		    sc->softfail_action, o->result == PF_SPF_FAIL ? 5 : 3,
+		    sc->softfail_action, o->result == PF_SPF_FAIL ? 3 : 2,
 		    "550", "5.7.23");
 		pf_result_text(r, "SPF %s: the SPF record of %s does not "
 		    "permit this relay's egress IP %s (record \"%s\"%s%s%s)",
@@ -153,7 +153,7 @@ report(pf_message *msg, const pf_spf_outcome *o, const char *ips)
 		    o->problem == PF_SPF_MULTIPLE_RECORDS ?
 		    "spf.lint.multiple-records" : "spf.permerror";
 		r = pf_result_add(msg, PF_CHECK_SPF, code,
-		    sc->permerror_action, 5, "550", "5.7.24");
+		    sc->permerror_action, 3, "550", "5.7.24");
 		if (o->problem == PF_SPF_TOO_MANY_LOOKUPS)
 			pf_result_text(r, "SPF permerror: the SPF record of %s "
 			    "needs more than 10 DNS-querying terms (include, a, "

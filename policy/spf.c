@@ -447,6 +447,10 @@ pf_spf_eval(pf_spf *spf, const char *ip, const char *sender, const char *helo,
 	SPF_response_free(resp);	/* the one free, on every path */
 	SPF_request_free(req);
 
+	/* libspf2 calls a failed lookup of the record itself a permerror */
+	if (call.dns_error->len > 0 && !call.void_exceeded &&
+	    (out->result == PF_SPF_PERMERROR || err == SPF_E_DNS_ERROR))
+		out->result = PF_SPF_TEMPERROR;
 	if (call.void_exceeded && out->result != PF_SPF_TEMPERROR)
 		out->result = PF_SPF_PERMERROR;
 	/*
@@ -458,7 +462,8 @@ pf_spf_eval(pf_spf *spf, const char *ip, const char *sender, const char *helo,
 		out->result = PF_SPF_PERMERROR;
 		err = SPF_E_BIG_DNS;
 	}
-	if (out->result != PF_SPF_TEMPERROR)
+	if (out->result != PF_SPF_TEMPERROR &&
+	    (deadline_us == 0 || g_get_monotonic_time() < deadline_us))
 		fetch_record(spf->resolver, out);	/* cached by now */
 
 	if (out->result == PF_SPF_TEMPERROR) {

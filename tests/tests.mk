@@ -25,6 +25,6 @@ tests_test_verdict_CFLAGS = $(UNIT_CFLAGS)
 tests_test_verdict_LDADD = $(UNIT_LDADD)
 
 ## scripts that drive the built programs
-SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh
+SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/spf-dmarc.sh
 TESTS += $(SCRIPT_TESTS)
-EXTRA_DIST += $(SCRIPT_TESTS) tests/tap.sh tests/data
+EXTRA_DIST += $(SCRIPT_TESTS) tests/tap.sh tests/data tests/knot.sh
