@@ -250,15 +250,16 @@ main(int argc, char **argv)
 		fputs(err->str, stderr);
 		fprintf(stderr, "preflight-milter: configuration %s has "
 			"errors\n", config_path);
+		g_string_free(err, TRUE);
 		return 1;
 	}
 	g_string_free(err, TRUE);
-	if (check_only) {
-		printf("%s: configuration OK\n", config_path);
-		return 0;
-	}
-	if (dump) {
-		pf_config_dump(cfg, stdout, false);
+	if (check_only || dump) {
+		if (check_only)
+			printf("%s: configuration OK\n", config_path);
+		else
+			pf_config_dump(cfg, stdout, false);
+		pf_config_unref(&cfg);
 		return 0;
 	}
 	if (socket_arg) {

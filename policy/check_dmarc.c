@@ -18,6 +18,8 @@
  *	cannot be fetched.  With honour_pct a policy with pct < 100 is
  *	applied to that share of failing messages; the rest are annotated.
  *
+ *	The check needs [spf] egress_ips: without them it does nothing.
+ *
  *	When relayed, an Authentication-Results header (RFC 8601) with the
  *	predicted spf and dmarc results is added under the authserv-id
  *	([policy] authserv_id, else the MTA's host name, else this host's).
@@ -211,12 +213,12 @@ add_auth_results(pf_message *msg)
 	}
 	g_string_append(h, id);
 	if (spf && spf->domain)
-		g_string_append_printf(h, ";\n\tspf=%s (predicted by preflight "
+		g_string_append_printf(h, "; spf=%s (predicted by preflight "
 		    "for the egress IPs) smtp.%s=%s",
 		    pf_spf_result_name(spf->result),
 		    spf->helo_identity ? "helo" : "mailfrom", spf->domain);
 	if (st && st->result && st->from_domain)
-		g_string_append_printf(h, ";\n\tdmarc=%s%s%s%s (predicted by "
+		g_string_append_printf(h, "; dmarc=%s%s%s%s (predicted by "
 		    "preflight) header.from=%s", st->result,
 		    st->policy ? " (p=" : "", st->policy ? st->policy : "",
 		    st->policy ? ")" : "", st->from_domain);
@@ -229,6 +231,9 @@ add_auth_results(pf_message *msg)
 static void
 dmarc_run(pf_message *msg, pf_stage stage)
 {
+	/* Without egress IPs there is nothing to predict SPF from. */
+	if (msg->cfg->spf.egress == NULL || msg->cfg->spf.egress->len == 0)
+		return;
 	if (stage == PF_STAGE_EOM) {
 		dmarc_state_free(msg->state[PF_CHECK_DMARC]);
 		msg->state[PF_CHECK_DMARC] = NULL;

@@ -8,7 +8,6 @@
  *	At end of headers the From header is parsed with GMime's address
  *	parser (the DMARC check uses the same parse: dmarc.h).  Findings,
  *	each with its own code:
- *	  from.missing            no From header            550 5.6.0
  *	  from.multiple           several From headers      550 5.7.1
  *	  from.unparsable         no mailbox could be read  550 5.6.0
  *	  from.multiple-mailboxes several mailboxes/groups  550 5.7.1
@@ -20,6 +19,8 @@
  *	                          SASL user this address    550 5.7.1
  *	Several mailboxes and a missing domain are the OpenDMARC CVE
  *	classes (2019-16378, 2021-34555): DMARC is never evaluated for them.
+ *	A message without From is left alone: the MTA may add one (Postfix
+ *	always_add_missing_headers, sendmail submissions).
  */
 #include <string.h>
 
@@ -135,13 +136,8 @@ from_check(pf_message *msg)
 	char *claim;
 	pf_result *r;
 
-	if (n == 0) {
-		r = finding(msg, "from.missing", fc->action, "5.6.0");
-		pf_result_text(r, "The message has no From header");
-		pf_result_fix(r, "configure the mail program to add a From "
-		    "header with the sender's address");
+	if (n == 0)	/* the MTA may add it (always_add_missing_headers) */
 		return;
-	}
 	if (n > 1) {
 		r = finding(msg, "from.multiple", fc->action, "5.7.1");
 		pf_result_text(r, "The message has %u From headers; RFC 5322 "

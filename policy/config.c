@@ -472,20 +472,31 @@ conf_handler(void *user, const char *section, const char *name,
 pf_config *
 pf_config_load(const char *path, GString *err)
 {
-	conf_parse cp = {0};
-	int rc;
+	FILE *fp;
+	pf_config *cfg;
 
-	if ((cp.fp = fopen(path, "r")) == NULL) {
+	if ((fp = fopen(path, "r")) == NULL) {
 		g_string_append_printf(err, "%s: cannot open: %s\n", path,
 				       strerror(errno));
 		return NULL;
 	}
+	cfg = pf_config_load_fp(fp, path, err);
+	fclose(fp);
+	return cfg;
+}
+
+pf_config *
+pf_config_load_fp(FILE *fp, const char *path, GString *err)
+{
+	conf_parse cp = {0};
+	int rc;
+
+	cp.fp = fp;
 	cp.path = path;
 	cp.err = err;
 	cp.cfg = pf_config_defaults();
 	cp.cfg->path = g_strdup(path);
 	rc = ini_parse_stream(conf_reader, &cp, conf_handler, &cp);
-	fclose(cp.fp);
 	if (rc > 0) {
 		/* inih's own syntax errors: a line that is neither key nor section */
 		g_string_append_printf(err, "%s:%d: syntax error: expected "

@@ -3,6 +3,7 @@
  *	config - preflight.conf: one table of keys, their defaults and docs
  * SYNOPSIS
  *	pf_config *pf_config_load(const char *path, GString *err);
+ *	pf_config *pf_config_load_fp(FILE *fp, const char *path, GString *err);
  *	pf_config *pf_config_defaults(void);
  *	pf_config *pf_config_ref(pf_config *cfg);
  *	void pf_config_unref(pf_config **cfg);
@@ -148,6 +149,7 @@ typedef struct pf_config {
 } pf_config;
 
 pf_config *pf_config_load(const char *path, GString *err);
+pf_config *pf_config_load_fp(FILE *fp, const char *path, GString *err);
 pf_config *pf_config_defaults(void);
 pf_config *pf_config_ref(pf_config *cfg);
 void pf_config_unref(pf_config **cfg);

@@ -9,21 +9,23 @@
 #include <strings.h>
 #include <syslog.h>
 
+#include <glib.h>
+
 #include "log.h"
 
 static bool log_syslog;		/* set once at start-up, read-only after */
 static bool log_stderr = true;
-static const char *log_ident = "preflight";
+static char log_ident[64] = "preflight";	/* openlog() keeps the pointer */
 static pf_log_sink log_sink;
 static void *log_sink_arg;
 
 void
 pf_log_open(const char *ident, int facility, bool to_stderr)
 {
-	log_ident = ident;
+	g_strlcpy(log_ident, ident ? ident : "preflight", sizeof(log_ident));
 	log_stderr = to_stderr;
 	log_syslog = true;
-	openlog(ident, LOG_PID | LOG_NDELAY, facility);
+	openlog(log_ident, LOG_PID | LOG_NDELAY, facility);
 }
 
 void

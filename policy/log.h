@@ -20,7 +20,9 @@
  *	Before pf_log_open() and with to_stderr, lines go to stderr.  All
  *	functions are thread-safe (syslog(3) and stdio locks).
  *
- *	pf_log_capture() (tests) makes every line go to a callback instead.
+ *	pf_log_open() copies ident: the configuration it came from may be
+ *	freed by a reload.  pf_log_capture() (tests) makes every line go to a
+ *	callback instead.
  */
 #ifndef PF_LOG_H
 #define PF_LOG_H

@@ -250,7 +250,7 @@ pf_message_body(pf_message *msg, const unsigned char *data, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		if (data[i] == '\n') {
 			/* a CR before LF is not part of the line */
-			if (msg->line_len > 0 && i > 0 && data[i - 1] == '\r')
+			if (msg->line_len > 0 && msg->prev_cr)
 				msg->line_len--;
 			if (msg->line_len > msg->max_line_len)
 				msg->max_line_len = msg->line_len;
@@ -258,6 +258,7 @@ pf_message_body(pf_message *msg, const unsigned char *data, size_t len)
 		} else {
 			msg->line_len++;
 		}
+		msg->prev_cr = data[i] == '\r';
 	}
 	msg->stage = PF_STAGE_BODY;
 	pf_checks_run(msg, PF_STAGE_BODY);

@@ -135,6 +135,7 @@ typedef struct pf_message {
 	GByteArray *body;		/* first max_scan_size bytes */
 	bool body_truncated;
 	size_t line_len, max_line_len;	/* body lines, CRLF excluded */
+	bool prev_cr;			/* last body byte fed was CR */
 
 	/* findings and decisions */
 	GPtrArray *results;		/* pf_result * */

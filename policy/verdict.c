@@ -43,9 +43,9 @@ score_action(const pf_config *cfg, int score)
 
 /*
  * Make a reply code agree with the action: a result asking for 552 5.3.4
- * whose action is configured as tempfail becomes 452 4.3.4, and the other
- * way round.  Codes that make no sense in the other class fall back to
- * the generic 451/550.
+ * whose action is configured as tempfail becomes 452 4.3.4; any other
+ * code of the wrong class becomes the generic 451 (tempfail) or 550
+ * (reject), keeping the enhanced code's subject and detail.
  */
 static void
 set_codes(pf_verdict *v, const char *smtp, const char *dsn)
@@ -60,9 +60,9 @@ set_codes(pf_verdict *v, const char *smtp, const char *dsn)
 	g_strlcpy(v->smtp, smtp, sizeof(v->smtp));
 	g_strlcpy(v->dsn, dsn, sizeof(v->dsn));
 	if (v->smtp[0] != cls) {
-		v->smtp[0] = cls;
-		/* 45x and 55x pair up; 421/554 etc. do not */
-		if (v->smtp[1] != '5')
+		if (strcmp(smtp + 1, "52") == 0)
+			v->smtp[0] = cls;
+		else
 			g_strlcpy(v->smtp, cls == '4' ? "451" : "550",
 				  sizeof(v->smtp));
 	}
@@ -138,7 +138,8 @@ pf_verdict_decide(pf_message *msg, pf_stage stage, unsigned first_result)
 		if (outranks(r, primary))
 			primary = r;
 	}
-	action = MAX(hard, score_action(cfg, score));
+	/* scores decide at end of message only: early, hard actions do */
+	action = final ? MAX(hard, score_action(cfg, score)) : hard;
 	would = MAX(would_hard, score_action(cfg, would_score));
 	if (cfg->monitor)
 		action = PF_ACTION_NONE;

@@ -1,1 +1,301 @@
-int main(void){return 0;}
+/*
+ * test_size - size and recipient limits through the pipeline: early
+ * refusal on SIZE=, counted bytes, per-recipient refusal, overrides,
+ * modes.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static const char *small_mail =
+    "From: a@example.com\nTo: b@example.org\nSubject: hi\n\nhello\n";
+
+static void
+declared_size_over_limit_is_refused_at_mail_from(void **state)
+{
+	pf_config *cfg = tu_config("[size]\nmax_message_size = 1000\n");
+	pf_message *msg = tu_message(cfg, NULL);
+	char *args[] = {"SIZE=5000", "BODY=8BITMIME", NULL};
+	pf_verdict *v = pf_message_mail(msg, "<a@example.com>", args);
+
+	assert_non_null(v);
+	assert_int_equal(v->action, PF_ACTION_REJECT);
+	assert_int_equal(v->stage, PF_STAGE_MAIL);
+	assert_string_equal(v->smtp, "552");
+	assert_string_equal(v->dsn, "5.3.4");
+	assert_non_null(strstr(v->reply->pdata[0], "5000 bytes"));
+	assert_non_null(strstr(v->reply->pdata[0], "limit of 1000 bytes"));
+	assert_non_null(strstr(v->reply->pdata[1], "by link"));
+	assert_string_equal(pf_result_fact_get(v->primary, "source"), "esmtp");
+	pf_message_free(&msg);
+	pf_config_unref(&cfg);
+}
+
+static void
+declared_size_under_limit_passes_mail_from(void **state)
+{
+	pf_config *cfg = tu_config("[size]\nmax_message_size = 1000\n");
+	pf_message *msg = tu_message(cfg, NULL);
+	char *args[] = {"SIZE=999", NULL};
+
+	assert_null(pf_message_mail(msg, "<a@example.com>", args));
+	pf_message_free(&msg);
+	pf_config_unref(&cfg);
+}
+
+static void
+received_bytes_over_limit_are_refused_at_end(void **state)
+{
+	pf_config *cfg = tu_config("[size]\nmax_message_size = 60\n");
+	pf_message *msg = tu_message(cfg, NULL);
+	pf_verdict *v;
+
+	assert_null(pf_message_mail(msg, "a@example.com", NULL));
+	assert_null(pf_message_rcpt(msg, "<b@example.org>"));
+	v = tu_feed(msg, small_mail);
+	assert_int_equal(v->action, PF_ACTION_REJECT);
+	assert_string_equal(v->smtp, "552");
+	assert_string_equal(pf_result_fact_get(v->primary, "source"), "body");
+	/* headers as "Name: value\r\n" + empty line + body with CRLF */
+	assert_int_equal(pf_message_size(msg), 21 + 19 + 13 + 2 + 7);
+	pf_message_free(&msg);
+	pf_config_unref(&cfg);
+}
+
+static void
+small_message_is_accepted_without_findings(void **state)
+{
+	pf_config *cfg = pf_config_defaults();
+	pf_message *msg = tu_message(cfg, NULL);
+	pf_verdict *v;
+
+	assert_null(pf_message_mail(msg, "a@example.com", NULL));
+	v = tu_feed(msg, small_mail);
+	assert_int_equal(v->action, PF_ACTION_ACCEPT);
+	assert_int_equal(msg->results->len, 0);
+	assert_int_equal(msg->add_headers->len, 0);
+	assert_string_equal(v->smtp, "");
+	pf_message_free(&msg);
+	pf_config_unref(&cfg);
+}
+
+static void
+recipients_over_limit_are_refused_one_by_one(void **state)
+{
+	pf_config *cfg = tu_config("[size]\nmax_recipients = 2\n");
+	pf_message *msg = tu_message(cfg, NULL);
+	pf_verdict *v;
+
+	assert_null(pf_message_mail(msg, "a@example.com", NULL));
+	assert_null(pf_message_rcpt(msg, "r1@example.org"));
+	assert_null(pf_message_rcpt(msg, "r2@example.org"));
+	v = pf_message_rcpt(msg, "r3@example.org");
+	assert_non_null(v);
+	assert_true(v->recipient_only);
+	assert_string_equal(v->recipient, "r3@example.org");
+	assert_int_equal(v->action, PF_ACTION_TEMPFAIL);
+	assert_string_equal(v->smtp, "452");
+	assert_string_equal(v->dsn, "4.5.3");
+	assert_non_null(strstr(v->reply->pdata[0], "at most 2"));
+	v = pf_message_rcpt(msg, "r4@example.org");
+	assert_non_null(v);
+	assert_int_equal(msg->rcpts->len, 2);
+	assert_int_equal(msg->rcpts_refused, 2);
+	/* the refusals do not follow the message to its end */
+	v = tu_feed(msg, small_mail);
+	assert_int_equal(v->action, PF_ACTION_ACCEPT);
+	assert_int_equal(msg->results->len, 0);
+	pf_message_free(&msg);
+	pf_config_unref(&cfg);
+}
+
+static void
+recipients_action_reject_uses_550_5_5_3(void **state)
+{
+	pf_config *cfg = tu_config("[size]\nmax_recipients = 1\n"
+				   "recipients_action = reject\n");
+	pf_message *msg = tu_message(cfg, NULL);
+	pf_verdict *v;
+
+	assert_null(pf_message_mail(msg, "a@example.com", NULL));
+	assert_null(pf_message_rcpt(msg, "r1@example.org"));
+	v = pf_message_rcpt(msg, "r2@example.org");
+	assert_non_null(v);
+	assert_int_equal(v->action, PF_ACTION_REJECT);
+	assert_string_equal(v->smtp, "550");
+	assert_string_equal(v->dsn, "5.5.3");
+	pf_message_free(&msg);
+	pf_config_unref(&cfg);
+}
+
+static void
+size_action_tempfail_turns_552_into_452(void **state)
+{
+	pf_config *cfg = tu_config("[size]\nmax_message_size = 10\n"
+				   "action = tempfail\n");
+	pf_message *msg = tu_message(cfg, NULL);
+	char *args[] = {"SIZE=20", NULL};
+	pf_verdict *v = pf_message_mail(msg, "a@example.com", args);
+
+	assert_non_null(v);
+	assert_int_equal(v->action, PF_ACTION_TEMPFAIL);
+	assert_string_equal(v->smtp, "452");
+	assert_string_equal(v->dsn, "4.3.4");
+	pf_message_free(&msg);
+	pf_config_unref(&cfg);
+}
+
+static void
+per_domain_override_raises_and_lowers_limits(void **state)
+{
+	char *table = tu_write_temp(
+	    "big.example max_message_size=1M\n"
+	    ".corp.example max_recipients=1\n");
+	char *conf = g_strdup_printf("[size]\nmax_message_size = 100\n"
+				     "overrides = %s\n", table);
+	pf_config *cfg = tu_config(conf);
+	char *args[] = {"SIZE=5000", NULL};
+	pf_message *msg;
+	pf_verdict *v;
+
+	msg = tu_message(cfg, NULL);
+	assert_null(pf_message_mail(msg, "u@big.example", args));
+	pf_message_free(&msg);
+
+	msg = tu_message(cfg, NULL);
+	v = pf_message_mail(msg, "u@small.example", args);
+	assert_non_null(v);
+	assert_string_equal(pf_result_fact_get(v->primary, "scope"), "global");
+	pf_message_free(&msg);
+
+	/* subdomain entry: the recipient limit falls, size stays global */
+	msg = tu_message(cfg, NULL);
+	assert_null(pf_message_mail(msg, "u@mx.corp.example", NULL));
+	assert_null(pf_message_rcpt(msg, "r1@example.org"));
+	v = pf_message_rcpt(msg, "r2@example.org");
+	assert_non_null(v);
+	assert_string_equal(pf_result_fact_get(v->primary, "limit"), "1");
+	pf_message_free(&msg);
+
+	pf_config_unref(&cfg);
+	unlink(table);
+	g_free(table);
+	g_free(conf);
+}
+
+static void
+monitor_mode_logs_would_reject_and_changes_nothing(void **state)
+{
+	pf_config *cfg = tu_config("[size]\nmax_message_size = 10\n"
+				   "mode = monitor\n");
+	pf_message *msg = tu_message(cfg, NULL);
+	char *args[] = {"SIZE=20", NULL};
+	pf_verdict *v;
+	GString *line;
+
+	assert_null(pf_message_mail(msg, "a@example.com", args));
+	v = tu_feed(msg, small_mail);
+	assert_int_equal(v->action, PF_ACTION_ACCEPT);
+	assert_int_equal(v->would, PF_ACTION_REJECT);
+	assert_int_equal(msg->add_headers->len, 0);
+	assert_int_equal(msg->results->len, 1);	/* not counted twice */
+	line = pf_verdict_line(msg, v);
+	assert_non_null(strstr(line->str, "action=accept would=reject"));
+	assert_non_null(strstr(line->str, "reasons=size.too-big(monitor)"));
+	g_string_free(line, TRUE);
+	pf_message_free(&msg);
+	pf_config_unref(&cfg);
+}
+
+static void
+global_monitor_mode_overrides_enforce(void **state)
+{
+	pf_config *cfg = tu_config("[policy]\nmonitor = yes\n"
+				   "[size]\nmax_message_size = 10\n");
+	pf_message *msg = tu_message(cfg, NULL);
+	char *args[] = {"SIZE=20", NULL};
+	pf_verdict *v;
+	GString *line;
+
+	assert_null(pf_message_mail(msg, "a@example.com", args));
+	v = tu_feed(msg, small_mail);
+	assert_int_equal(v->action, PF_ACTION_ACCEPT);
+	assert_int_equal(v->would, PF_ACTION_REJECT);
+	line = pf_verdict_line(msg, v);
+	assert_non_null(strstr(line->str,
+	    "action=accept would=reject monitor=yes"));
+	g_string_free(line, TRUE);
+	pf_message_free(&msg);
+	pf_config_unref(&cfg);
+}
+
+static void
+mode_off_runs_nothing(void **state)
+{
+	/* the other checks off too, so that no stage is asked for */
+	pf_config *cfg = tu_config("[size]\nmax_message_size = 10\n"
+				   "mode = off\n[from]\nmode = off\n"
+				   "[spf]\nmode = off\n[dmarc]\nmode = off\n");
+	pf_message *msg = tu_message(cfg, NULL);
+	char *args[] = {"SIZE=20", NULL};
+
+	assert_null(pf_message_mail(msg, "a@example.com", args));
+	assert_int_equal(tu_feed(msg, small_mail)->action, PF_ACTION_ACCEPT);
+	assert_int_equal(msg->results->len, 0);
+	assert_int_equal(pf_checks_stages(cfg), 0);
+	pf_message_free(&msg);
+	pf_config_unref(&cfg);
+}
+
+static void
+longest_body_line_is_tracked_across_chunks(void **state)
+{
+	pf_config *cfg = pf_config_defaults();
+	pf_message *msg = tu_message(cfg, NULL);
+
+	assert_null(pf_message_mail(msg, "a@example.com", NULL));
+	pf_message_body(msg, (const unsigned char *)"abc", 3);
+	pf_message_body(msg, (const unsigned char *)"defg\r", 5);
+	pf_message_body(msg, (const unsigned char *)"\nxy\r\n", 5);
+	assert_int_equal(msg->max_line_len, 7);
+	assert_int_equal(msg->body_bytes, 13);
+	pf_message_free(&msg);
+	pf_config_unref(&cfg);
+}
+
+static void
+body_beyond_scan_size_is_counted_not_kept(void **state)
+{
+	pf_config *cfg = tu_config("[policy]\nmax_scan_size = 4\n");
+	pf_message *msg = tu_message(cfg, NULL);
+
+	assert_null(pf_message_mail(msg, "a@example.com", NULL));
+	pf_message_body(msg, (const unsigned char *)"0123456789", 10);
+	assert_int_equal(msg->body->len, 4);
+	assert_true(msg->body_truncated);
+	assert_int_equal(msg->body_bytes, 10);
+	pf_message_free(&msg);
+	pf_config_unref(&cfg);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(declared_size_over_limit_is_refused_at_mail_from),
+		cmocka_unit_test(declared_size_under_limit_passes_mail_from),
+		cmocka_unit_test(received_bytes_over_limit_are_refused_at_end),
+		cmocka_unit_test(small_message_is_accepted_without_findings),
+		cmocka_unit_test(recipients_over_limit_are_refused_one_by_one),
+		cmocka_unit_test(recipients_action_reject_uses_550_5_5_3),
+		cmocka_unit_test(size_action_tempfail_turns_552_into_452),
+		cmocka_unit_test(per_domain_override_raises_and_lowers_limits),
+		cmocka_unit_test(monitor_mode_logs_would_reject_and_changes_nothing),
+		cmocka_unit_test(global_monitor_mode_overrides_enforce),
+		cmocka_unit_test(mode_off_runs_nothing),
+		cmocka_unit_test(longest_body_line_is_tracked_across_chunks),
+		cmocka_unit_test(body_beyond_scan_size_is_counted_not_kept),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -25,6 +25,7 @@ tests_test_verdict_CFLAGS = $(UNIT_CFLAGS)
 tests_test_verdict_LDADD = $(UNIT_LDADD)
 
 ## scripts that drive the built programs
-SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/spf-dmarc.sh
+SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh \
+	tests/source-rules.sh tests/hardening.sh tests/spf-dmarc.sh
 TESTS += $(SCRIPT_TESTS)
-EXTRA_DIST += $(SCRIPT_TESTS) tests/tap.sh tests/data tests/knot.sh
+EXTRA_DIST += $(SCRIPT_TESTS) tests/tap.sh tests/data tests/milter tests/knot.sh

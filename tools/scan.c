@@ -7,12 +7,10 @@
  * DESCRIPTION
  *	pf_cmd_scan() feeds a message file (or standard input) to the same
  *	pipeline the milter uses, stage by stage as an MTA would: MAIL FROM
- *	with the envelope options, each RCPT, each header (value without the
- *	space after the colon, folded lines joined with LF, as Postfix sends
- *	them), end of headers, the body in 64 KB chunks with CRLF line ends,
- *	end of message.  --dkim-domain D (repeatable; for tests until a DKIM
- *	check sets it) records D as a domain the message will be signed
- *	with, for the DMARC prediction.  It prints one decision line per decision, the same
+ *	with the envelope options, each RCPT, then the message through
+ *	pf_feed_raw() (feed.h).  --dkim-domain D (repeatable; for tests
+ *	until a DKIM check sets it) records D as a domain the message will
+ *	be signed with, for the DMARC prediction.  It prints one decision line per decision, the same
  *	line the milter logs (--json: one JSON object per decision), with the
  *	reply lines for refusals, and with --emit writes the message as it
  *	would be relayed: added headers in the places the MTA puts them.
@@ -27,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "feed.h"
 #include "message.h"
 #include "tools.h"
 #include "verdict.h"
@@ -91,21 +90,6 @@ read_all(const char *path)
 	return buf;
 }
 
-/* Length of the line at p (up to and excluding LF or CRLF). */
-static size_t
-line_len(const unsigned char *p, size_t avail, size_t *eol)
-{
-	const unsigned char *lf = memchr(p, '\n', avail);
-	size_t len = lf ? (size_t)(lf - p) : avail;
-
-	*eol = lf ? 1 : 0;
-	if (lf && len > 0 && p[len - 1] == '\r') {
-		len--;
-		*eol = 2;
-	}
-	return len;
-}
-
 static void
 print_decision(const pf_message *msg, const pf_verdict *v, bool json)
 {
@@ -163,26 +147,6 @@ emit_message(const char *path, const pf_message *msg, const GByteArray *raw,
 	return 0;
 }
 
-/* Feed the body with CRLF line ends, in chunks, as an MTA would. */
-static void
-feed_body(pf_message *msg, const unsigned char *p, size_t len)
-{
-	GByteArray *chunk = g_byte_array_sized_new(SCAN_CHUNK + 2);
-
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
-			g_byte_array_append(chunk, (const guint8 *)"\r", 1);
-		g_byte_array_append(chunk, &p[i], 1);
-		if (chunk->len >= SCAN_CHUNK) {
-			pf_message_body(msg, chunk->data, chunk->len);
-			g_byte_array_set_size(chunk, 0);
-		}
-	}
-	if (chunk->len)
-		pf_message_body(msg, chunk->data, chunk->len);
-	g_byte_array_free(chunk, TRUE);
-}
-
 static int
 scan_run(const scan_opts *o, pf_config *cfg)
 {
@@ -195,10 +159,7 @@ scan_run(const scan_opts *o, pf_config *cfg)
 	};
 	pf_message *msg;
 	pf_verdict *v;
-	size_t off = 0, body_off = 0;
-	const char *eol = "\n";
-	GString *name = g_string_new(NULL), *value = g_string_new(NULL);
-	bool have = false;
+	pf_feed_info fi = {0, "\n"};
 	int rc = 0;
 
 	if (raw == NULL)
@@ -214,70 +175,20 @@ scan_run(const scan_opts *o, pf_config *cfg)
 	for (guint i = 0; i < o->rcpts->len; i++)
 		if ((v = pf_message_rcpt(msg, o->rcpts->pdata[i])) != NULL)
 			print_decision(msg, v, o->json);
-
-	/* headers */
-	while (off < raw->len) {
-		size_t eollen, len = line_len(raw->data + off, raw->len - off,
-					      &eollen);
-		const char *line = (const char *)raw->data + off;
-
-		if (eollen == 2)
-			eol = "\r\n";
-		if (len == 0) {		/* end of headers */
-			off += eollen;
-			body_off = off;
-			break;
-		}
-		if ((line[0] == ' ' || line[0] == '\t') && have) {
-			g_string_append_c(value, '\n');
-			g_string_append_len(value, line, (gssize)len);
-		} else {
-			const char *colon = memchr(line, ':', len);
-
-			if (have)
-				pf_message_header(msg, name->str, value->str);
-			have = true;
-			if (colon == NULL) {	/* not a header: keep it whole */
-				g_string_assign(name, "");
-				g_string_truncate(value, 0);
-				g_string_append_len(value, line, (gssize)len);
-			} else {
-				size_t vstart = (size_t)(colon - line) + 1;
-
-				g_string_truncate(name, 0);
-				g_string_append_len(name, line,
-						    (gssize)(colon - line));
-				if (vstart < len && line[vstart] == ' ')
-					vstart++;
-				g_string_truncate(value, 0);
-				g_string_append_len(value, line + vstart,
-						    (gssize)(len - vstart));
-			}
-		}
-		off += len + eollen;
-	}
-	if (have)
-		pf_message_header(msg, name->str, value->str);
-	if ((v = pf_message_eoh(msg)) != NULL) {
-		print_decision(msg, v, o->json);
-		goto done;
-	}
-	if (body_off)
-		feed_body(msg, raw->data + body_off, raw->len - body_off);
-	v = pf_message_eom(msg);
+	v = pf_feed_raw(msg, raw->data, raw->len, &fi);
 	print_decision(msg, v, o->json);
+	if (v->stage != PF_STAGE_EOM)
+		goto done;
 	if (o->emit) {
 		if (v->action == PF_ACTION_REJECT ||
 		    v->action == PF_ACTION_TEMPFAIL)
 			fprintf(stderr, "preflight: message %s: nothing "
 				"written to %s\n", pf_action_name(v->action) ,
 				o->emit);
-		else if (emit_message(o->emit, msg, raw, body_off, eol) < 0)
+		else if (emit_message(o->emit, msg, raw, fi.body_off, fi.eol) < 0)
 			rc = 1;
 	}
 done:
-	g_string_free(name, TRUE);
-	g_string_free(value, TRUE);
 	pf_message_free(&msg);
 	g_byte_array_free(raw, TRUE);
 	return rc;

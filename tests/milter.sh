@@ -1,0 +1,106 @@
+#!/bin/sh
+# milter.sh - protocol-level tests of preflight-milter with miltertest:
+# verdicts at each stage, replies, header insertion, aborts, disconnects,
+# one decision line per decision, SIGHUP reload (good and bad), SIGTERM,
+# socket mode and privilege drop.
+. "${top_srcdir:-.}/tests/tap.sh"
+S="${top_srcdir:-.}"
+B="${top_builddir:-.}"
+command -v miltertest >/dev/null 2>&1 || skip_all "miltertest not installed"
+T=$(mktemp -d /tmp/pf-milter.XXXXXX) || exit 1
+chmod 755 "$T"
+pids=""
+cleanup() {
+	for p in $pids; do kill -TERM "$p" 2>/dev/null; done
+	for p in $pids; do
+		for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+start_milter() {	# name conf-text
+	printf '%s\n' "$2" > "$T/$1.conf"
+	rm -f "$T/$1.sock"
+	"$B/milter/preflight-milter" -f -c "$T/$1.conf" 2>"$T/$1.log" &
+	pid=$!
+	pids="$pids $pid"
+	for _ in $(seq 1 100); do [ -S "$T/$1.sock" ] && break; sleep 0.1; done
+	eval "pid_$1=$pid"
+}
+
+common="[milter]
+user = nobody
+pidfile = $T/PIDNAME.pid
+"
+conf_a="$(printf '%s' "$common" | sed 's/PIDNAME/a/')
+socket = unix:$T/a.sock
+[size]
+max_message_size = 4K
+max_recipients = 3"
+conf_b="$(printf '%s' "$common" | sed 's/PIDNAME/b/')
+socket = unix:$T/b.sock
+[policy]
+header_on_accept = yes"
+
+start_milter a "$conf_a"
+start_milter b "$conf_b"
+ok "$([ -S "$T/a.sock" ]; echo $?)" "milter A listens on its unix socket"
+is "$(cat "$T/a.pid" 2>/dev/null)" "$pid_a" "pid file holds the daemon's pid"
+is "$(stat -c %a "$T/a.sock")" "660" "socket mode 0660"
+if [ "$(id -u)" = 0 ]; then
+	is "$(ps -o user= -p "$pid_a" | tr -d ' ')" "nobody" "root start drops to the configured user"
+	is "$(stat -c %U "$T/a.sock")" "nobody" "socket owned by that user"
+fi
+
+run() {	# sockname script [extra -D]
+	miltertest -s "$S/tests/milter/$2" -D socket="unix:$T/$1.sock" \
+		-D dir="$S/tests/milter" $3 > "$T/mt.out" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] || diag "$(cat "$T/mt.out")"
+	return $rc
+}
+
+for s in accept size-early size-body rcpt-limit abort hostile disconnect; do
+	run a "$s.lua"; ok $? "miltertest $s.lua"
+done
+run b annotate.lua; ok $? "miltertest annotate.lua (header_on_accept)"
+
+sleep 0.3
+log=$(cat "$T/a.log")
+like "$log" 'QACCEPT1: action=accept stage=eom reasons=- score=0 from=<alice@example.com> rcpts=1 size=[0-9]+ elapsed_ms=[0-9.]+ client=192\.0\.2\.25 auth=alice' "accept: decision line with queue id, sender, client, auth"
+like "$log" 'NOQUEUE: action=reject stage=mail code=552 dsn=5\.3\.4 reasons=size\.too-big .*size\.source=esmtp' "early refusal logged as NOQUEUE at stage mail"
+like "$log" 'QBODY1: action=reject stage=eom code=552 dsn=5\.3\.4 reasons=size\.too-big .*size\.limit=4096 size\.size=[0-9]+ size\.source=body' "body refusal logged with limit and size"
+like "$log" 'QRCPT1: action=tempfail stage=rcpt code=452 dsn=4\.5\.3 reasons=size\.too-many-recipients .*rcpt=<r4@example\.org> rcpts=3' "refused recipient logged"
+like "$log" 'QRCPT1: action=accept stage=eom .*rcpts=3 rcpts_refused=1' "message with a refused recipient accepted for the rest"
+is "$(grep -c 'QEARLY2: action=' "$T/a.log")" 1 "exactly one decision line for a message"
+is "$(grep -c 'action=' "$T/a.log")" 9 "no decision lines for aborted or dropped transactions"
+like "$log" 'from=<a@ex%ample\\xff\.com>' "hostile sender made printable in the log"
+like "$log" 'QAFTERDROP: action=accept' "milter serves on after an MTA disconnect"
+
+# reload: a raised limit applies to new messages
+sed -i 's/max_message_size = 4K/max_message_size = 100K/' "$T/a.conf"
+kill -HUP "$pid_a"
+for _ in $(seq 1 50); do grep -q "reloaded configuration" "$T/a.log" && break; sleep 0.1; done
+like "$(cat "$T/a.log")" "reloaded configuration from $T/a.conf" "SIGHUP reloads"
+ok "$(kill -0 "$pid_a"; echo $?)" "and the milter is still running"
+run a size-body.lua "-D want=accept"; ok $? "new limit applies after reload"
+
+# a bad configuration on reload keeps the old one
+printf '[size]\nmax_message_size = 4K\nnonsense = 1\n' > "$T/a.conf"
+kill -HUP "$pid_a"
+for _ in $(seq 1 50); do grep -q "keeping the old" "$T/a.log" && break; sleep 0.1; done
+like "$(cat "$T/a.log")" "warning: reload: $T/a.conf:3: unknown key \"nonsense\"" "bad reload: error logged with file:line"
+like "$(cat "$T/a.log")" "keeping the old configuration" "bad reload: old configuration kept"
+run a size-body.lua "-D want=accept"; ok $? "old limit (100K) still in force"
+
+# SIGTERM: clean exit
+kill -TERM "$pid_a"
+st=1
+for _ in $(seq 1 100); do kill -0 "$pid_a" 2>/dev/null || { st=0; break; }; sleep 0.1; done
+ok $st "SIGTERM stops the milter within 10 s"
+wait "$pid_a"; is "$?" 0 "exit status 0"
+like "$(cat "$T/a.log")" "stopped" "logs that it stopped"
+
+tap_done
