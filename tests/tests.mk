@@ -9,7 +9,7 @@ UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTEST_SRCDIR='"$(abs_top_srcdir)/te
 UNIT_LDADD = $(POLICY_LIBS) $(CMOCKA_LIBS)
 
 if HAVE_CMOCKA
-UNIT_TESTS = tests/test_config tests/test_size tests/test_verdict
+UNIT_TESTS = tests/test_config tests/test_size tests/test_verdict tests/test_dmarc
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 endif
@@ -20,6 +20,9 @@ tests_test_config_LDADD = $(UNIT_LDADD)
 tests_test_size_SOURCES = tests/test_size.c tests/testutil.c tests/testutil.h
 tests_test_size_CFLAGS = $(UNIT_CFLAGS)
 tests_test_size_LDADD = $(UNIT_LDADD)
+tests_test_dmarc_SOURCES = tests/test_dmarc.c tests/testutil.c tests/testutil.h
+tests_test_dmarc_CFLAGS = $(UNIT_CFLAGS)
+tests_test_dmarc_LDADD = $(UNIT_LDADD)
 tests_test_verdict_SOURCES = tests/test_verdict.c tests/testutil.c tests/testutil.h
 tests_test_verdict_CFLAGS = $(UNIT_CFLAGS)
 tests_test_verdict_LDADD = $(UNIT_LDADD)
