@@ -293,6 +293,12 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 	p->r = r;
 	ub = ub_resolve_async(r->ctx, name, rrtype, rrclass, p, on_answer,
 			      &p->async_id);
+	if (ub == UB_SYNTAX) {		/* not a valid name: cannot exist */
+		g_string_append_printf(why, "\"%s\" is not a valid domain "
+				       "name", name);
+		g_free(p);
+		return PF_DNS_NXDOMAIN;
+	}
 	if (ub != 0) {
 		g_string_append_printf(why, "cannot look up %s: %s", name,
 				       ub_strerror(ub));
@@ -306,6 +312,13 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 		return PF_DNS_TEMPFAIL;
 	}
 	g_mutex_unlock(&r->lock);
+	if (p->err == UB_SYNTAX) {	/* not a valid name: cannot exist */
+		g_string_append_printf(why, "\"%s\" is not a valid domain "
+				       "name", name);
+		ub_resolve_free(p->result);
+		g_free(p);
+		return PF_DNS_NXDOMAIN;
+	}
 	if (p->err != 0 || p->result == NULL) {
 		g_string_append_printf(why, "lookup of type %d for %s failed: "
 		    "%s", rrtype, name, ub_strerror(p->err));

@@ -33,6 +33,7 @@ typedef struct spf_call {
 	bool top_seen;
 	unsigned voids;
 	bool void_exceeded;
+	bool mx_exceeded;	/* an MX answer with more than 10 hosts */
 	GString *dns_error;	/* first temporary DNS failure */
 } spf_call;
 
@@ -202,10 +203,13 @@ layer_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 	}
 	ub_resolve_free(res);
 	g_string_free(why, TRUE);
-	if (call && !is_top && rr &&
+	/* PTR lookups (ptr, %{p}) are validation, not terms: not void */
+	if (call && !is_top && rr && type != ns_t_ptr &&
 	    (rr->herrno == HOST_NOT_FOUND || rr->herrno == NO_DATA) &&
 	    ++call->voids > PF_SPF_VOID_LIMIT)
 		call->void_exceeded = true;
+	if (call && rr && type == ns_t_mx && rr->num_rr > 10)
+		call->mx_exceeded = true;	/* RFC 7208 4.6.4 */
 	return rr;
 }
 
@@ -458,7 +462,8 @@ pf_spf_eval(pf_spf *spf, const char *ip, const char *sender, const char *helo,
 	 * 11th DNS-querying term that matches still decides: RFC 7208 4.6.4
 	 * makes the evaluation a permerror as soon as it needs an 11th.
 	 */
-	if (out->dns_lookups > 10 && out->result != PF_SPF_TEMPERROR) {
+	if ((out->dns_lookups > 10 || call.mx_exceeded) &&
+	    out->result != PF_SPF_TEMPERROR) {
 		out->result = PF_SPF_PERMERROR;
 		err = SPF_E_BIG_DNS;
 	}

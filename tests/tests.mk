@@ -32,3 +32,11 @@ SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh \
 	tests/source-rules.sh tests/hardening.sh tests/spf-dmarc.sh
 TESTS += $(SCRIPT_TESTS)
 EXTRA_DIST += $(SCRIPT_TESTS) tests/tap.sh tests/data tests/milter tests/knot.sh
+
+## the OpenSPF RFC 7208 suite through the SPF layer (about 15 s; needs knot
+## and python3-yaml): make check-rfc7208
+check-rfc7208: tools/preflight$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+		$(SHELL) $(top_srcdir)/tests/rfc7208.sh
+EXTRA_DIST += tests/rfc7208.sh tests/rfc7208
+.PHONY: check-rfc7208

@@ -11,6 +11,9 @@
  *	"NAME TYPE STATUS MS [record...]" (TXT records quoted), then
  *	"lookups=N".  A hidden subcommand for tests and for operators
  *	checking what preflight sees.
+ *
+ *	pf_cmd_spf_eval() ("preflight spf-eval") evaluates SPF for lines read
+ *	from standard input (see below).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 #include <strings.h>
 
 #include "resolver.h"
+#include "spf.h"
 #include "tools.h"
 
 typedef struct lookup_job {
@@ -150,5 +154,59 @@ pf_cmd_dns_lookup(int argc, char **argv)
 	printf("lookups=%lu\n", pf_resolver_queries_sent(job.r));
 	g_mutex_clear(&out_lock);
 	pf_config_unref(&cfg);
+	return 0;
+}
+
+/*
+ * preflight spf-eval [-c FILE]: reads "IP<TAB>MAILFROM<TAB>HELO" lines on
+ * standard input and prints "RESULT<TAB>DNS_LOOKUPS<TAB>VOIDS<TAB>ERROR"
+ * for each, through the configuration's SPF layer (for the RFC 7208
+ * suite runner).
+ */
+int
+pf_cmd_spf_eval(int argc, char **argv)
+{
+	const char *path = PF_DEFAULT_CONFIG;
+	GString *err = g_string_new(NULL);
+	pf_config *cfg;
+	pf_spf *spf;
+	char line[4096];
+
+	if (argc == 3 && (strcmp(argv[1], "-c") == 0 ||
+			  strcmp(argv[1], "--config") == 0))
+		path = argv[2];
+	else if (argc != 1) {
+		fputs("usage: preflight spf-eval [-c FILE] < lines\n", stderr);
+		g_string_free(err, TRUE);
+		return 2;
+	}
+	if ((cfg = pf_config_load(path, err)) == NULL ||
+	    (spf = pf_spf_new(pf_config_resolver(cfg), err)) == NULL) {
+		fputs(err->str, stderr);
+		g_string_free(err, TRUE);
+		pf_config_unref(&cfg);
+		return 1;
+	}
+	while (fgets(line, sizeof(line), stdin)) {
+		gchar **f;
+		pf_spf_outcome o;
+
+		g_strchomp(line);
+		f = g_strsplit(line, "\t", 3);
+		if (g_strv_length(f) == 3) {
+			pf_spf_eval(spf, f[0], f[1], f[2], 0, &o);
+			printf("%s\t%u\t%u\t%s\n", pf_spf_result_name(o.result),
+			       o.dns_lookups, o.void_lookups,
+			       o.error ? o.error : "");
+			pf_spf_outcome_clear(&o);
+		} else {
+			puts("usage-error");
+		}
+		fflush(stdout);
+		g_strfreev(f);
+	}
+	pf_spf_free(&spf);
+	pf_config_unref(&cfg);
+	g_string_free(err, TRUE);
 	return 0;
 }
