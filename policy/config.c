@@ -15,6 +15,7 @@
 #include "check.h"
 #include "config.h"
 #include "log.h"
+#include "resolver.h"
 
 typedef enum {
 	CT_STR,		/* char *, "" stored as NULL */
@@ -102,6 +103,25 @@ static const conf_key conf_keys[] = {
 	 "it are still counted for the size check but not kept, and checks "
 	 "that read headers see only the ones kept."},
 
+	{"dns", "upstreams", CT_STR, OFF(dns.upstreams), "", 0, 0,
+	 "DNS servers to forward every lookup to, as \"address[@port]\" "
+	 "separated by blanks, e.g. \"127.0.0.1@5353 ::1\". Empty: the "
+	 "servers in /etc/resolv.conf (unless config_file names forwarders)."},
+	{"dns", "config_file", CT_STR, OFF(dns.config_file), "", 0, 0,
+	 "Optional unbound.conf(5)-style file for the built-in resolver "
+	 "(libunbound): forward-zone, stub-zone, local-zone clauses. Needed "
+	 "for names under .test, which libunbound otherwise answers "
+	 "NXDOMAIN: local-zone: \"test.\" nodefault. Empty: none."},
+	{"dns", "trust_anchor_file", CT_STR, OFF(dns.trust_anchor_file), "",
+	 0, 0,
+	 "DNSSEC trust anchor file (e.g. /usr/share/dns/root.key); answers "
+	 "that fail validation are then temporary errors. Empty: no "
+	 "validation."},
+	{"dns", "timeout", CT_UINT, OFF(dns.timeout), "5000", 10, 120000,
+	 "Milliseconds one DNS lookup may take before it counts as a "
+	 "temporary failure. Every check shares this resolver, its cache "
+	 "and this bound."},
+
 	{"size", "mode", CT_MODE, OFF(size.mode), "enforce", 0, 0,
 	 "off, monitor (log only) or enforce."},
 	{"size", "max_message_size", CT_SIZE, OFF(size.max_message_size),
@@ -124,6 +144,83 @@ static const conf_key conf_keys[] = {
 	 "Table of per-sender-domain limits: lines \"domain "
 	 "max_message_size=SIZE max_recipients=N\"; \".example.com\" "
 	 "matches subdomains. Empty: none."},
+
+	{"from", "mode", CT_MODE, OFF(from.mode), "enforce", 0, 0,
+	 "off, monitor (log only) or enforce: the From header is parsed with "
+	 "GMime; several From headers, several or no mailboxes, an address "
+	 "without a domain, or a display name showing another address are "
+	 "findings."},
+	{"from", "action", CT_ACTION, OFF(from.action), "reject", 0, 0,
+	 "Action for a malformed From header (550 5.6.0) or several From "
+	 "headers or mailboxes (550 5.7.1)."},
+	{"from", "display_action", CT_ACTION, OFF(from.display_action),
+	 "reject", 0, 0,
+	 "Action when the display name shows an address or domain other than "
+	 "the real address (550 5.7.1)."},
+	{"from", "sasl_senders", CT_STR, OFF(from.sasl_senders), "", 0, 0,
+	 "Table of SASL login -> From addresses or domains it may use "
+	 "(\"alice alice@example.com @example.org\"; @domain or a bare domain "
+	 "allows the whole domain). Logins not in the table and mail without "
+	 "SASL login are not checked. Empty: off."},
+	{"from", "identity_action", CT_ACTION, OFF(from.identity_action),
+	 "reject", 0, 0,
+	 "Action when a SASL user sends with a From address the sasl_senders "
+	 "table does not allow (550 5.7.1)."},
+
+	{"spf", "mode", CT_MODE, OFF(spf.mode), "enforce", 0, 0,
+	 "off, monitor or enforce: the MAIL FROM domain (the HELO name for the "
+	 "null sender) is checked against every egress IP with libspf2, "
+	 "through the [dns] resolver."},
+	{"spf", "egress_ips", CT_STR, OFF(spf.egress_ips), "", 0, 0,
+	 "The addresses receivers see this relay connect from (IPv4 and "
+	 "IPv6), separated by blanks, e.g. \"192.0.2.10 2001:db8::10\". "
+	 "Every one is checked. Empty: the SPF check does nothing."},
+	{"spf", "helo_name", CT_STR, OFF(spf.helo_name), "", 0, 0,
+	 "The HELO name this relay uses outbound (Postfix smtp_helo_name), "
+	 "checked for the null sender. Empty: the MTA's host name (macro j), "
+	 "else the client's HELO."},
+	{"spf", "fail_action", CT_ACTION, OFF(spf.fail_action), "annotate", 0,
+	 0,
+	 "Action for SPF fail (550 5.7.23). DMARC decides the refusal when "
+	 "the From domain publishes a policy."},
+	{"spf", "softfail_action", CT_ACTION, OFF(spf.softfail_action),
+	 "annotate", 0, 0, "Action for SPF softfail (550 5.7.23)."},
+	{"spf", "permerror_action", CT_ACTION, OFF(spf.permerror_action),
+	 "annotate", 0, 0,
+	 "Action for a broken SPF record: syntax, more than 10 DNS-querying "
+	 "terms, more than 2 void lookups, several v=spf1 records (550 "
+	 "5.7.24)."},
+	{"spf", "temperror_action", CT_ACTION, OFF(spf.temperror_action),
+	 "tempfail", 0, 0,
+	 "Action when DNS fails during the check (451 4.7.24): tempfail keeps "
+	 "the mail queued for a retry."},
+
+	{"dmarc", "mode", CT_MODE, OFF(dmarc.mode), "enforce", 0, 0,
+	 "off, monitor or enforce: predict the receivers' DMARC verdict for "
+	 "the From domain from the SPF result and the DKIM domain preflight "
+	 "signs with."},
+	{"dmarc", "reject_action", CT_ACTION, OFF(dmarc.reject_action),
+	 "reject", 0, 0,
+	 "Action when DMARC would fail under p=reject (550 5.7.26)."},
+	{"dmarc", "quarantine_action", CT_ACTION,
+	 OFF(dmarc.quarantine_action), "annotate", 0, 0,
+	 "Action when DMARC would fail under p=quarantine (550 5.7.26 when "
+	 "set to reject)."},
+	{"dmarc", "temperror_action", CT_ACTION, OFF(dmarc.temperror_action),
+	 "tempfail", 0, 0,
+	 "Action when the DMARC record cannot be looked up (451 4.7.24)."},
+	{"dmarc", "honour_pct", CT_BOOL, OFF(dmarc.honour_pct), "yes", 0, 0,
+	 "With pct below 100, apply the policy's action to that percentage "
+	 "of failing messages (chosen at random, as receivers do) and "
+	 "annotate the rest."},
+	{"dmarc", "auth_results", CT_BOOL, OFF(dmarc.auth_results), "yes", 0,
+	 0,
+	 "Add an Authentication-Results header (RFC 8601) with the predicted "
+	 "spf and dmarc results to relayed mail, under [policy] authserv_id."},
+	{"dmarc", "psl_file", CT_STR, OFF(dmarc.psl_file), "", 0, 0,
+	 "Public Suffix List file for organisational domains (e.g. "
+	 "/usr/share/publicsuffix/public_suffix_list.dat). Empty: the list "
+	 "built into libpsl."},
 };
 
 #define N_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -415,6 +512,8 @@ pf_config_load_fp(FILE *fp, const char *path, GString *err)
 		g_string_append_printf(err, "%s: cannot read\n", path);
 		cp.errors++;
 	}
+	if (cp.errors == 0 && pf_dns_configure(cp.cfg, err) < 0)
+		cp.errors++;
 	if (cp.errors == 0 && pf_checks_configure(cp.cfg, err) < 0)
 		cp.errors++;
 	if (cp.errors) {
@@ -444,6 +543,7 @@ pf_config_unref(pf_config **cfgp)
 	if (!g_atomic_int_dec_and_test(&cfg->refcount))
 		return;
 	pf_checks_unconfigure(cfg);
+	pf_resolver_free(&cfg->dns.resolver);
 	for (size_t i = 0; i < N_KEYS; i++)
 		if (conf_keys[i].type == CT_STR)
 			g_free(*(char **)field(cfg, &conf_keys[i]));

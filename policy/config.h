@@ -51,6 +51,9 @@ typedef enum pf_mode {
 /* Check identities: one per check file, in the order they run. */
 typedef enum pf_check_id {
 	PF_CHECK_SIZE = 0,
+	PF_CHECK_FROM,		/* From header syntax and SASL identity */
+	PF_CHECK_SPF,		/* after DKIM: reads msg->dkim_sign_domains */
+	PF_CHECK_DMARC,		/* after SPF: reads its state */
 	PF_CHECK_COUNT
 } pf_check_id;
 
@@ -65,6 +68,49 @@ typedef struct pf_size_conf {
 	char *overrides;			/* path of the per-domain table */
 	pf_table *override_table;
 } pf_size_conf;
+
+typedef struct pf_resolver pf_resolver;	/* resolver.h */
+typedef struct pf_spf pf_spf;		/* spf.h */
+
+typedef struct pf_spf_conf {
+	pf_mode mode;
+	char *egress_ips;		/* "192.0.2.10 2001:db8::10" */
+	char *helo_name;		/* the relay's HELO, for <> senders */
+	pf_action fail_action;
+	pf_action softfail_action;
+	pf_action permerror_action;
+	pf_action temperror_action;
+	GPtrArray *egress;		/* char *, parsed egress_ips */
+	pf_spf *server;			/* built at load (spf.h) */
+} pf_spf_conf;
+
+typedef struct pf_dmarc_conf {
+	pf_mode mode;
+	pf_action reject_action;	/* p=reject and DMARC fails */
+	pf_action quarantine_action;	/* p=quarantine and DMARC fails */
+	pf_action temperror_action;
+	bool honour_pct;
+	bool auth_results;		/* add Authentication-Results */
+	char *psl_file;			/* or the built-in list */
+	void *psl;			/* psl_ctx_t, built at load */
+} pf_dmarc_conf;
+
+typedef struct pf_from_conf {
+	pf_mode mode;
+	pf_action action;		/* malformed From */
+	pf_action display_action;	/* display-name spoofing */
+	char *sasl_senders;		/* table: user -> addresses/domains */
+	pf_action identity_action;
+	pf_table *sasl_table;
+} pf_from_conf;
+
+typedef struct pf_dns_conf {
+	char *upstreams;			/* "addr[@port] ...", or NULL */
+	char *config_file;			/* unbound.conf-style, or NULL */
+	char *trust_anchor_file;		/* DNSSEC, or NULL */
+	unsigned long timeout;			/* ms per lookup */
+	pf_resolver *resolver;			/* built at load (resolver.h) */
+} pf_dns_conf;
 
 typedef struct pf_config {
 	int refcount;
@@ -93,8 +139,14 @@ typedef struct pf_config {
 	unsigned long long max_scan_size;	/* bytes of body kept for content checks */
 	unsigned long long max_header_size;	/* bytes of header fields kept */
 
+	/* [dns] */
+	pf_dns_conf dns;
+
 	/* one section per check */
 	pf_size_conf size;
+	pf_from_conf from;
+	pf_spf_conf spf;
+	pf_dmarc_conf dmarc;
 } pf_config;
 
 pf_config *pf_config_load(const char *path, GString *err);

@@ -90,6 +90,7 @@ pf_message_new(pf_config *cfg, const pf_conninfo *conn)
 	msg->add_headers = g_array_new(FALSE, TRUE, sizeof(pf_header));
 	g_array_set_clear_func(msg->add_headers, header_clear);
 	msg->add_prepend = g_array_new(FALSE, TRUE, sizeof(gboolean));
+	msg->dkim_sign_domains = g_ptr_array_new_with_free_func(g_free);
 	return msg;
 }
 
@@ -117,6 +118,7 @@ pf_message_free(pf_message **msgp)
 	g_ptr_array_free(msg->results, TRUE);
 	g_array_free(msg->add_headers, TRUE);
 	g_array_free(msg->add_prepend, TRUE);
+	g_ptr_array_free(msg->dkim_sign_domains, TRUE);
 	pf_config_unref(&msg->cfg);
 	g_free(msg);
 }
@@ -404,4 +406,12 @@ pf_message_add_header(pf_message *msg, const char *name, const char *value,
 
 	g_array_append_val(msg->add_headers, h);
 	g_array_append_val(msg->add_prepend, p);
+}
+
+void
+pf_message_add_dkim_domain(pf_message *msg, const char *domain)
+{
+	if (domain && *domain)
+		g_ptr_array_add(msg->dkim_sign_domains,
+				g_ascii_strdown(domain, -1));
 }

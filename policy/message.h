@@ -23,6 +23,7 @@
  *	void pf_result_fact(pf_result *r, const char *key, const char *fmt, ...);
  *	void pf_message_add_header(pf_message *msg, const char *name,
  *				   const char *value, bool prepend);
+ *	void pf_message_add_dkim_domain(pf_message *msg, const char *domain);
  *	const char *pf_message_header_get(const pf_message *msg,
  *					  const char *name, unsigned nth);
  * DESCRIPTION
@@ -49,6 +50,11 @@
  *	(key=value for the log line) helpers.  Header edits requested with
  *	pf_message_add_header() are applied by the MTA glue only when the
  *	message is relayed.
+ *
+ *	pf_message_add_dkim_domain() records a d= domain the DKIM check will
+ *	sign this message with (msg->dkim_sign_domains), so that the DMARC
+ *	check can predict DKIM alignment; call it by end of message, before
+ *	the DMARC check runs (checks run in pf_check_id order).
  */
 #ifndef PF_MESSAGE_H
 #define PF_MESSAGE_H
@@ -142,6 +148,10 @@ typedef struct pf_message {
 	pf_stage stage;			/* last stage fed */
 	pf_verdict *verdict;		/* latest verdict, owned */
 
+	/* d= domains the DKIM check will sign with (char *), set by it
+	 * before EOM runs SPF/DMARC; read by the DMARC alignment check */
+	GPtrArray *dkim_sign_domains;
+
 	void *state[PF_CHECK_COUNT];	/* per-check state, freed by the check */
 } pf_message;
 
@@ -177,5 +187,6 @@ const char *pf_result_fact_get(const pf_result *r, const char *key);
 
 void pf_message_add_header(pf_message *msg, const char *name,
 			   const char *value, bool prepend);
+void pf_message_add_dkim_domain(pf_message *msg, const char *domain);
 
 #endif

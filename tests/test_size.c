@@ -233,8 +233,10 @@ global_monitor_mode_overrides_enforce(void **state)
 static void
 mode_off_runs_nothing(void **state)
 {
+	/* the other checks off too, so that no stage is asked for */
 	pf_config *cfg = tu_config("[size]\nmax_message_size = 10\n"
-				   "mode = off\n");
+				   "mode = off\n[from]\nmode = off\n"
+				   "[spf]\nmode = off\n[dmarc]\nmode = off\n");
 	pf_message *msg = tu_message(cfg, NULL);
 	char *args[] = {"SIZE=20", NULL};
 

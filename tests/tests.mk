@@ -10,7 +10,7 @@ UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTEST_SRCDIR='"$(abs_top_srcdir)/te
 UNIT_LDADD = $(POLICY_LIBS) $(CMOCKA_LIBS)
 
 if HAVE_CMOCKA
-UNIT_TESTS = tests/test_config tests/test_size tests/test_verdict
+UNIT_TESTS = tests/test_config tests/test_size tests/test_verdict tests/test_dmarc
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 endif
@@ -21,6 +21,9 @@ tests_test_config_LDADD = $(UNIT_LDADD)
 tests_test_size_SOURCES = tests/test_size.c tests/testutil.c tests/testutil.h
 tests_test_size_CFLAGS = $(UNIT_CFLAGS)
 tests_test_size_LDADD = $(UNIT_LDADD)
+tests_test_dmarc_SOURCES = tests/test_dmarc.c tests/testutil.c tests/testutil.h
+tests_test_dmarc_CFLAGS = $(UNIT_CFLAGS)
+tests_test_dmarc_LDADD = $(UNIT_LDADD)
 tests_test_verdict_SOURCES = tests/test_verdict.c tests/testutil.c tests/testutil.h
 tests_test_verdict_CFLAGS = $(UNIT_CFLAGS)
 tests_test_verdict_LDADD = $(UNIT_LDADD)
@@ -28,6 +31,16 @@ tests_test_verdict_LDADD = $(UNIT_LDADD)
 ## scripts that drive the built programs
 INTEGRATION_TESTS = tests/integration/postfix.sh
 SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh \
-	tests/source-rules.sh tests/hardening.sh
+	tests/source-rules.sh tests/hardening.sh tests/spf-dmarc.sh
 TESTS += $(SCRIPT_TESTS) $(INTEGRATION_TESTS)
-EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/smtp.py tests/deps.sh tests/run-all.sh tests/tap.sh tests/data tests/milter
+EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh \
+	tests/integration/smtp.py tests/deps.sh tests/run-all.sh tests/tap.sh \
+	tests/data tests/milter tests/knot.sh
+
+## the OpenSPF RFC 7208 suite through the SPF layer (about 15 s; needs knot
+## and python3-yaml): make check-rfc7208
+check-rfc7208: tools/preflight$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+		$(SHELL) $(top_srcdir)/tests/rfc7208.sh
+EXTRA_DIST += tests/rfc7208.sh tests/rfc7208
+.PHONY: check-rfc7208

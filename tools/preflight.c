@@ -32,6 +32,10 @@ main(int argc, char **argv)
 		return usage();
 	if (strcmp(argv[1], "scan") == 0)
 		return pf_cmd_scan(argc - 1, argv + 1);
+	if (strcmp(argv[1], "dns-lookup") == 0)	/* hidden: tests */
+		return pf_cmd_dns_lookup(argc - 1, argv + 1);
+	if (strcmp(argv[1], "spf-eval") == 0)	/* hidden: RFC 7208 suite */
+		return pf_cmd_spf_eval(argc - 1, argv + 1);
 	if (strcmp(argv[1], "config") == 0)
 		return pf_cmd_config(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

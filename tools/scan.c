@@ -8,7 +8,9 @@
  *	pf_cmd_scan() feeds a message file (or standard input) to the same
  *	pipeline the milter uses, stage by stage as an MTA would: MAIL FROM
  *	with the envelope options, each RCPT, then the message through
- *	pf_feed_raw() (feed.h).  It prints one decision line per decision, the same
+ *	pf_feed_raw() (feed.h).  --dkim-domain D (repeatable; for tests
+ *	until a DKIM check sets it) records D as a domain the message will
+ *	be signed with, for the DMARC prediction.  It prints one decision line per decision, the same
  *	line the milter logs (--json: one JSON object per decision), with the
  *	reply lines for refusals, and with --emit writes the message as it
  *	would be relayed: added headers in the places the MTA puts them.
@@ -36,6 +38,7 @@ typedef struct scan_opts {
 	const char *helo;
 	const char *from;
 	GPtrArray *rcpts;
+	GPtrArray *dkim_domains;
 	const char *auth_user;
 	const char *emit;
 	bool json;
@@ -163,6 +166,8 @@ scan_run(const scan_opts *o, pf_config *cfg)
 		return 1;
 	msg = pf_message_new(cfg, &ci);
 	pf_message_set_auth_user(msg, o->auth_user);
+	for (guint i = 0; i < o->dkim_domains->len; i++)	/* tests */
+		pf_message_add_dkim_domain(msg, o->dkim_domains->pdata[i]);
 	if ((v = pf_message_mail(msg, o->from ? o->from : "", NULL)) != NULL) {
 		print_decision(msg, v, o->json);
 		goto done;
@@ -201,6 +206,7 @@ pf_cmd_scan(int argc, char **argv)
 		{"auth-user", required_argument, NULL, 'a'},
 		{"emit", required_argument, NULL, 'e'},
 		{"json", no_argument, NULL, 'j'},
+		{"dkim-domain", required_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
 	scan_opts o = {.config = PF_DEFAULT_CONFIG};
@@ -209,8 +215,9 @@ pf_cmd_scan(int argc, char **argv)
 	int ch, rc;
 
 	o.rcpts = g_ptr_array_new();
+	o.dkim_domains = g_ptr_array_new();
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:i:H:f:r:a:e:j", longopts,
+	while ((ch = getopt_long(argc, argv, "c:i:H:f:r:a:e:jD:", longopts,
 				 NULL)) != -1) {
 		switch (ch) {
 		case 'c': o.config = optarg; explicit_config = true; break;
@@ -221,24 +228,29 @@ pf_cmd_scan(int argc, char **argv)
 		case 'a': o.auth_user = optarg; break;
 		case 'e': o.emit = optarg; break;
 		case 'j': o.json = true; break;
+		case 'D': g_ptr_array_add(o.dkim_domains, optarg); break;
 		default:
 			g_ptr_array_free(o.rcpts, TRUE);
+			g_ptr_array_free(o.dkim_domains, TRUE);
 			return 2;
 		}
 	}
 	if (argc - optind > 1) {
 		fprintf(stderr, "preflight scan: one message file at most\n");
 		g_ptr_array_free(o.rcpts, TRUE);
+		g_ptr_array_free(o.dkim_domains, TRUE);
 		return 2;
 	}
 	o.file = optind < argc ? argv[optind] : NULL;
 	if ((cfg = load_config(o.config, explicit_config)) == NULL) {
 		g_ptr_array_free(o.rcpts, TRUE);
+		g_ptr_array_free(o.dkim_domains, TRUE);
 		return 1;
 	}
 	rc = scan_run(&o, cfg);
 	pf_config_unref(&cfg);
 	g_ptr_array_free(o.rcpts, TRUE);
+	g_ptr_array_free(o.dkim_domains, TRUE);
 	return rc;
 }
 

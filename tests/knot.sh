@@ -1,0 +1,61 @@
+# knot.sh - start a knot DNS server on loopback for script tests
+# (sourced).  Kept to one function so that it can move into
+# tests/integration/lib.sh (pf_start_knot) once that is merged.
+#
+# pf_knot_start ZONE_DIR WORKDIR: serve every ZONE_DIR/*.zone (zone name =
+# file name minus .zone, root.zone the root) on 127.0.0.1:$PF_DNS_PORT (default 5354) with
+# query counters (mod-stats), and write WORKDIR/unbound.conf: a libunbound
+# config forwarding everything there, with local-zone "test." nodefault.
+# Sets KNOT_CONF; pf_knot_stop stops it; pf_knot_queries prints the number
+# of queries answered so far.
+PF_DNS_PORT=${PF_DNS_PORT:-5354}
+
+pf_knot_start() {
+	local zdir kdir z zn k
+	zdir=$1 kdir=$2
+	mkdir -p "$kdir/db" "$kdir/zones"
+	cp "$zdir"/*.zone "$kdir/zones/"
+	KNOT_CONF=$kdir/knot.conf
+	{
+		printf 'server:\n  listen: 127.0.0.1@%s\n  rundir: %s\n  pidfile: %s/knot.pid\n' \
+			"$PF_DNS_PORT" "$kdir" "$kdir"
+		printf 'control:\n  listen: %s/knot.sock\n' "$kdir"
+		printf 'database:\n  storage: %s/db\n' "$kdir"
+		printf 'log:\n  - target: %s/knot.log\n    any: error\n' "$kdir"
+		printf 'mod-stats:\n  - id: q\n'
+		printf 'template:\n  - id: default\n    storage: %s/zones\n    global-module: mod-stats/q\n' "$kdir"
+		printf 'zone:\n'
+		for z in "$kdir"/zones/*.zone; do
+			zn=$(basename "$z" .zone)
+			[ "$zn" = root ] && zn=.	# root.zone serves the root
+			printf '  - domain: %s\n    file: %s\n' "$zn" "$(basename "$z")"
+		done
+	} > "$KNOT_CONF"
+	printf 'server:\n  local-zone: "test." nodefault\n  do-not-query-localhost: no\nforward-zone:\n  name: "."\n  forward-addr: 127.0.0.1@%s\n' \
+		"$PF_DNS_PORT" > "$kdir/unbound.conf"
+	knotd -c "$KNOT_CONF" -d || return 1
+	for k in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		knotc -c "$KNOT_CONF" status >/dev/null 2>&1 &&
+			kdig @127.0.0.1 -p "$PF_DNS_PORT" SOA "$(sed -n 's/^  - domain: //p' "$KNOT_CONF" | head -1)" +short 2>/dev/null | grep -q . &&
+			return 0
+		sleep 0.25
+	done
+	cat "$kdir/knot.log" >&2
+	pf_knot_stop
+	return 1
+}
+
+pf_knot_stop() {
+	local k
+	[ -n "$KNOT_CONF" ] || return 0
+	knotc -c "$KNOT_CONF" stop >/dev/null 2>&1
+	for k in 1 2 3 4 5 6 7 8 9 10; do
+		knotc -c "$KNOT_CONF" status >/dev/null 2>&1 || break
+		sleep 0.2
+	done
+}
+
+pf_knot_queries() {
+	knotc -c "$KNOT_CONF" stats mod-stats.server-operation 2>/dev/null |
+		sed -n 's/.*\[query\] = //p' | head -1 | grep . || echo 0
+}
