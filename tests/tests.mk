@@ -29,7 +29,8 @@ tests_test_verdict_CFLAGS = $(UNIT_CFLAGS)
 tests_test_verdict_LDADD = $(UNIT_LDADD)
 
 ## scripts that drive the built programs
-INTEGRATION_TESTS = tests/integration/postfix.sh
+INTEGRATION_TESTS = tests/integration/postfix.sh tests/integration/faults.sh \
+	tests/integration/load.sh
 SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh \
 	tests/source-rules.sh tests/hardening.sh tests/spf-dmarc.sh
 TESTS += $(SCRIPT_TESTS) $(INTEGRATION_TESTS)

@@ -12,7 +12,8 @@
 #   pf_postfix_cmd ARGS         postfix -c <private dir> ARGS
 #   pf_sendmail ARGS            sendmail(1) of the private instance
 #   pf_start_knot ZONE_DIR      knot on 127.0.0.1:$PF_DNS_PORT serving ZONE_DIR/*.zone
-#   pf_unbound_conf FILE ZONE.. libunbound config forwarding ZONEs to that knot
+#   pf_stop_knot                stop it (timeouts from then on)
+#   pf_unbound_conf FILE        libunbound config forwarding everything to that knot
 #   pf_swaks ARGS               swaks to the private Postfix; transcript in $PF_LAST, status $PF_LAST_RC
 #   pf_wait_port PORT [SECS] | pf_wait_file FILE [SECS] | pf_wait_log FILE REGEX [SECS]
 #   pf_track_pid PID            stop PID at cleanup
@@ -175,38 +176,13 @@ pf_swaks() {
 	return 0
 }
 
-pf_start_knot() {	# ZONE_DIR
-	local k="$PF_TMP/knot" z first=""
-	mkdir -p "$k/db" "$k/run"
-	{
-		printf 'server:\n  rundir: "%s/run"\n  listen: 127.0.0.1@%s\n' "$k" "$PF_DNS_PORT"
-		printf 'database:\n  storage: "%s/db"\n' "$k"
-		printf 'log:\n  - target: "%s/knot.log"\n    any: info\n' "$k"
-		printf 'template:\n  - id: default\n    storage: "%s"\n    zonefile-sync: -1\n    zonefile-load: whole\n    journal-content: none\nzone:\n' "$1"
-		for z in "$1"/*.zone; do
-			z=$(basename "$z" .zone); [ -n "$first" ] || first=$z
-			printf '  - domain: %s\n    file: %s.zone\n' "$z" "$z"
-		done
-	} > "$k/knot.conf"
-	chown -R knot: "$k" 2>/dev/null
-	knotd -c "$k/knot.conf" -d || { diag "knotd failed: $(cat "$k/knot.log" 2>/dev/null)"; return 1; }
-	local i
-	for i in $(seq 1 50); do
-		[ -f "$k/run/knot.pid" ] && pf_track_pid "$(cat "$k/run/knot.pid")" && break
-		sleep 0.1
-	done
-	for i in $(seq 1 50); do
-		kdig +short +time=1 +tries=1 @127.0.0.1 -p "$PF_DNS_PORT" SOA "$first" | grep -q . && return 0
-		sleep 0.2
-	done
-	diag "knot does not answer for $first: $(tail -5 "$k/knot.log" 2>/dev/null)"; return 1
+pf_start_knot() {	# ZONE_DIR: tests/knot.sh does the work (query counters too)
+	. "${top_srcdir:-.}/tests/knot.sh"
+	pf_knot_start "$(cd "$1" && pwd)" "$PF_TMP/knot" || { diag "knot failed to start"; return 1; }
+	pf_track_pid "$(cat "$PF_TMP/knot/knot.pid")"
 }
+pf_stop_knot() { pf_knot_stop; }
 
-pf_unbound_conf() {	# FILE ZONE...
-	local f=$1 z; shift
-	{
-		printf 'server:\n  do-not-query-localhost: no\n  module-config: "iterator"\n'
-		for z in "$@"; do printf '  local-zone: "%s." nodefault\n  domain-insecure: "%s."\n' "${z##*.}" "$z"; done
-		for z in "$@"; do printf 'forward-zone:\n  name: "%s."\n  forward-addr: 127.0.0.1@%s\n' "$z" "$PF_DNS_PORT"; done
-	} > "$f"
+pf_unbound_conf() {	# FILE: libunbound config forwarding to that knot
+	cp "$PF_TMP/knot/unbound.conf" "$1"
 }
