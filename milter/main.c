@@ -124,7 +124,7 @@ tcp_nodelay_on_listener(void)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536)
 		max = (int)rl.rlim_cur;
 	for (int fd = 0; fd < max; fd++) {
-		struct sockaddr_storage ss;
+		struct sockaddr_storage ss = {0};
 		socklen_t len = sizeof(ss);
 		int on = 0, one = 1;
 		socklen_t olen = sizeof(on);

@@ -235,7 +235,7 @@ wait_for(pf_resolver *r, pending *p, gint64 deadline)
 			g_cond_broadcast(&r->cond);
 		} else {
 			g_cond_wait_until(&r->cond, &r->lock,
-			    MIN(deadline, now + PF_DNS_POLL_SLICE_MS * 1000));
+			    MIN(deadline, now + (gint64)PF_DNS_POLL_SLICE_MS * 1000));
 		}
 	}
 	g_ptr_array_add(r->abandoned, p);

@@ -166,7 +166,7 @@ pf_verdict_decide(pf_message *msg, pf_stage stage, unsigned first_result)
 	}
 
 	if (action == PF_ACTION_TEMPFAIL || action == PF_ACTION_REJECT) {
-		if (primary && primary->action < PF_ACTION_TEMPFAIL)
+		if (primary == NULL || primary->action < PF_ACTION_TEMPFAIL)
 			set_codes(v, NULL, NULL);	/* score decided */
 		else
 			set_codes(v, primary->smtp, primary->dsn);

@@ -78,6 +78,13 @@ grep '^fuzz: ' "$LOGDIR/fuzz.log" | sed 's/^/   /'
 passed=$((passed + $(grep -c '^fuzz: .* crashes=0 ' "$LOGDIR/fuzz.log")))
 failed=$((failed + $(grep '^fuzz: ' "$LOGDIR/fuzz.log" | grep -vc ' crashes=0 ')))
 
+echo "=== clang-tidy (make tidy)"
+if (cd "$TOP/_build/plain" && make tidy > "$LOGDIR/tidy.log" 2>&1); then
+	echo "   clang-tidy: clean"; passed=$((passed + 1))
+else
+	echo "   clang-tidy: FINDINGS"; grep -E "warning:|error:" "$LOGDIR/tidy.log" | head -20; failed=$((failed + 1))
+fi
+
 echo "=== distcheck"
 if (cd "$TOP/_build/plain" && make -j"$JOBS" distcheck > "$LOGDIR/distcheck.log" 2>&1); then
 	echo "   distcheck: ok"; passed=$((passed + 1))

@@ -32,7 +32,8 @@ tests_test_verdict_LDADD = $(UNIT_LDADD)
 INTEGRATION_TESTS = tests/integration/postfix.sh tests/integration/faults.sh \
 	tests/integration/load.sh
 SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh \
-	tests/source-rules.sh tests/hardening.sh tests/spf-dmarc.sh
+	tests/source-rules.sh tests/hardening.sh tests/spf-dmarc.sh \
+	tests/static-analysis.sh
 TESTS += $(SCRIPT_TESTS) $(INTEGRATION_TESTS)
 EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh \
 	tests/integration/smtp.py tests/deps.sh tests/run-all.sh tests/tap.sh \

@@ -116,6 +116,7 @@ emit_message(const char *path, const pf_message *msg, const GByteArray *raw,
 {
 	FILE *fp = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
 	guint n = msg->add_headers->len;
+	int rc;
 
 	if (fp == NULL) {
 		fprintf(stderr, "preflight: %s: %s\n", path, strerror(errno));
@@ -140,7 +141,11 @@ emit_message(const char *path, const pf_message *msg, const GByteArray *raw,
 		fputs(eol, fp);
 		fwrite(raw->data + body_off, 1, raw->len - body_off, fp);
 	}
-	if (fp != stdout ? fclose(fp) != 0 : fflush(fp) != 0) {
+	if (fp == stdout)
+		rc = fflush(fp);
+	else
+		rc = fclose(fp);
+	if (rc != 0) {
 		fprintf(stderr, "preflight: %s: write error\n", path);
 		return -1;
 	}
