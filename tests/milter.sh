@@ -72,7 +72,7 @@ run() {	# sockname script [extra -D]
 	return $rc
 }
 
-for s in accept size-early size-body rcpt-limit abort hostile disconnect; do
+for s in accept size-early size-body rcpt-limit abort hostile disconnect disconnect-loop; do
 	run a "$s.lua"; ok $? "miltertest $s.lua"
 done
 run b annotate.lua; ok $? "miltertest annotate.lua (header_on_accept)"
@@ -109,7 +109,7 @@ like "$log" 'QBODY1: action=reject stage=eom code=552 dsn=5\.3\.4 reasons=size\.
 like "$log" 'QRCPT1: action=tempfail stage=rcpt code=452 dsn=4\.5\.3 reasons=size\.too-many-recipients .*rcpt=<r4@example\.org> rcpts=3' "refused recipient logged"
 like "$log" 'QRCPT1: action=accept stage=eom .*rcpts=3 rcpts_refused=1' "message with a refused recipient accepted for the rest"
 is "$(grep -c 'QEARLY2: action=' "$T/a.log")" 1 "exactly one decision line for a message"
-is "$(grep -c 'action=' "$T/a.log")" 9 "no decision lines for aborted or dropped transactions"
+is "$(grep -c 'action=' "$T/a.log")" 10 "no decision lines for aborted or dropped transactions"
 like "$log" 'from=<a@ex%ample\\xff\.com>' "hostile sender made printable in the log"
 like "$log" 'QAFTERDROP: action=accept' "milter serves on after an MTA disconnect"
 
