@@ -30,7 +30,7 @@ tests_test_verdict_LDADD = $(UNIT_LDADD)
 
 ## scripts that drive the built programs
 INTEGRATION_TESTS = tests/integration/postfix.sh tests/integration/faults.sh \
-	tests/integration/load.sh
+	tests/integration/load.sh tests/integration/dmarc.sh
 SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh \
 	tests/source-rules.sh tests/hardening.sh tests/spf-dmarc.sh \
 	tests/static-analysis.sh

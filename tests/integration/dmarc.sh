@@ -1,0 +1,65 @@
+#!/bin/bash
+# dmarc.sh - SPF and DMARC through a real Postfix against knot: a DMARC
+# fail under p=reject is refused with 550 5.7.26 and an explanation, the
+# pass case is relayed with Authentication-Results, and "preflight scan"
+# gives the same verdict and reasons as the milter for the same message.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+pf_require_root_tools
+B="${top_builddir:-.}"
+S="${top_srcdir:-.}"
+
+pf_start_rsyslog
+pf_start_sink
+pf_start_knot "$S/tests/data/dns"
+pf_unbound_conf "$PF_TMP/unbound.conf"
+mkdir -p "$PF_TMP/milter"
+CONF="$PF_TMP/milter/preflight.conf"
+cat > "$CONF" <<EOC
+[milter]
+socket = unix:$PF_TMP/milter/preflight.sock
+user = nobody
+group = postfix
+pidfile = $PF_TMP/milter/preflight.pid
+[policy]
+authserv_id = relay.test
+[dns]
+config_file = $PF_TMP/unbound.conf
+timeout = 2000
+[spf]
+egress_ips = 192.0.2.10
+EOC
+"$B/milter/preflight-milter" -c "$CONF"
+pf_wait_file "$PF_TMP/milter/preflight.sock" 10
+MPID=$(cat "$PF_TMP/milter/preflight.pid")
+pf_track_pid "$MPID"
+pf_start_postfix "unix:$PF_TMP/milter/preflight.sock"
+
+# pass: relayed with Authentication-Results
+pf_swaks --from user@pass.example.test --to bob@example.org --h-From "User <user@pass.example.test>" --h-Subject "aligned" --body "x"
+is "$PF_LAST_RC" 0 "SPF pass, DMARC pass: accepted"
+pf_sink_wait 1 20
+f=$(pf_sink_files | head -1)
+like "$(cat "$f" 2>/dev/null)" "Authentication-Results: relay\.test;.*spf=pass" "relayed with Authentication-Results: spf=pass"
+like "$(tr -d '\n' < "$f" 2>/dev/null)" "dmarc=pass" "and dmarc=pass"
+
+# fail under p=reject: 550 5.7.26 naming the domain, its policy, the fix
+printf 'From: User <user@fail.example.test>\nTo: bob@example.org\nSubject: unaligned\nMessage-ID: <dm1@fail.example.test>\n\nbody\n' > "$PF_TMP/fail.eml"
+pf_swaks --from user@fail.example.test --to bob@example.org --data "$PF_TMP/fail.eml"
+like "$(cat "$PF_LAST")" "<\*\* *550-5\.7\.26 .*fail\.example\.test" "DMARC fail: the client sees 550 5.7.26 naming the domain"
+like "$(cat "$PF_LAST")" "p=reject|policy reject|publishes p=reject" "DMARC fail: the reply names the policy"
+like "$(cat "$PF_LAST")" "<\*\* *550-5\.7\.26 Fix: " "DMARC fail: the reply says what would fix it"
+pf_wait_log "$PF_TMP/mail.log" "action=reject .*dsn=5\.7\.26" 10
+line=$(grep "preflight-milter\[$MPID\]: .*action=reject .*dsn=5\.7\.26" "$PF_TMP/mail.log" | tail -1)
+like "$line" "action=reject stage=eom code=550 dsn=5\.7\.26 reasons=[a-z.,()-]*dmarc\.fail" "DMARC fail: one decision line with the reason"
+milter_reasons=$(printf '%s' "$line" | sed -n 's/.* reasons=\([^ ]*\) .*/\1/p')
+
+# the same message through scan: same action, codes and reasons
+json=$("$B/tools/preflight" scan --json -c "$CONF" --client-ip 127.0.0.1 --helo client.test \
+	--from user@fail.example.test --rcpt bob@example.org "$PF_TMP/fail.eml")
+scan=$(printf '%s' "$json" | /usr/bin/python3 -c 'import json,sys
+v=json.loads(sys.stdin.read().splitlines()[-1])
+print(v["action"], v["code"], v["dsn"], ",".join(r["code"] + ("(monitor)" if r["mode"]=="monitor" else "") for r in v["results"]))')
+is "$scan" "reject 550 5.7.26 $milter_reasons" "scan gives the milter's verdict: action, codes, reasons"
+is "$(pf_sink_count)" 1 "the unaligned message was not relayed"
+
+tap_done
