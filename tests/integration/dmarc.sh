@@ -12,27 +12,15 @@ pf_start_rsyslog
 pf_start_sink
 pf_start_knot "$S/tests/data/dns"
 pf_unbound_conf "$PF_TMP/unbound.conf"
-mkdir -p "$PF_TMP/milter"
-CONF="$PF_TMP/milter/preflight.conf"
-cat > "$CONF" <<EOC
-[milter]
-socket = unix:$PF_TMP/milter/preflight.sock
-user = nobody
-group = postfix
-pidfile = $PF_TMP/milter/preflight.pid
-[policy]
+pf_milter_conf "[policy]
 authserv_id = relay.test
 [dns]
 config_file = $PF_TMP/unbound.conf
 timeout = 2000
 [spf]
-egress_ips = 192.0.2.10
-EOC
-"$B/milter/preflight-milter" -c "$CONF"
-pf_wait_file "$PF_TMP/milter/preflight.sock" 10
-MPID=$(cat "$PF_TMP/milter/preflight.pid")
-pf_track_pid "$MPID"
-pf_start_postfix "unix:$PF_TMP/milter/preflight.sock"
+egress_ips = 192.0.2.10"
+pf_start_milter
+pf_start_postfix "$(pf_milter_spec)"
 
 # pass: relayed with Authentication-Results
 pf_swaks --from user@pass.example.test --to bob@example.org --h-From "User <user@pass.example.test>" --h-Subject "aligned" --body "x"
@@ -54,7 +42,7 @@ like "$line" "action=reject stage=eom code=550 dsn=5\.7\.26 reasons=[a-z.,()-]*d
 milter_reasons=$(printf '%s' "$line" | sed -n 's/.* reasons=\([^ ]*\) .*/\1/p')
 
 # the same message through scan: same action, codes and reasons
-json=$("$B/tools/preflight" scan --json -c "$CONF" --client-ip 127.0.0.1 --helo client.test \
+json=$("$B/tools/preflight" scan --json -c "$PF_MILTER_CONF" --client-ip 127.0.0.1 --helo client.test \
 	--from user@fail.example.test --rcpt bob@example.org "$PF_TMP/fail.eml")
 scan=$(printf '%s' "$json" | /usr/bin/python3 -c 'import json,sys
 v=json.loads(sys.stdin.read().splitlines()[-1])

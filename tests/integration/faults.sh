@@ -15,30 +15,14 @@ pf_start_sink
 pf_start_knot "$S/tests/data/dns"
 pf_unbound_conf "$PF_TMP/unbound.conf"
 
-mkdir -p "$PF_TMP/milter"
-CONF="$PF_TMP/milter/preflight.conf"
-cat > "$CONF" <<EOC
-[milter]
-socket = unix:$PF_TMP/milter/preflight.sock
-user = nobody
-group = postfix
-pidfile = $PF_TMP/milter/preflight.pid
-[dns]
+pf_milter_conf "[dns]
 config_file = $PF_TMP/unbound.conf
 timeout = 1500
 [spf]
-egress_ips = 192.0.2.10
-EOC
-start_milter() {
-	rm -f "$PF_TMP/milter/preflight.sock"
-	"$B/milter/preflight-milter" -c "$CONF" || return 1
-	pf_wait_file "$PF_TMP/milter/preflight.sock" 10 || return 1
-	MPID=$(cat "$PF_TMP/milter/preflight.pid")
-	pf_track_pid "$MPID"
-}
-start_milter
+egress_ips = 192.0.2.10"
+pf_start_milter
 ok $? "milter starts with SPF against the loopback DNS server"
-pf_start_postfix "unix:$PF_TMP/milter/preflight.sock"
+pf_start_postfix "$(pf_milter_spec)"
 pf_postfix_cmd reload >/dev/null 2>&1
 postconf -c "$PF_TMP/postfix/etc" -e milter_command_timeout=4s milter_content_timeout=6s
 pf_postfix_cmd reload >/dev/null 2>&1
@@ -90,7 +74,7 @@ pf_wait_log "$PF_TMP/postfix.log" "milter .*preflight.sock" 10
 like "$(cat "$PF_TMP/postfix.log")" "warning: milter unix:.*preflight\.sock: .*(EOF|Connection reset|read error|can't read)" "Postfix logs the milter failure"
 sleep 1
 is "$(pf_sink_count)" "$n_sink" "and nothing was relayed unchecked"
-start_milter
+pf_start_milter
 pf_swaks --from user@pass.example.test --to bob@example.org --h-From user@pass.example.test --h-Subject "after restart" --body x
 is "$PF_LAST_RC" 0 "restarted milter serves the next message"
 

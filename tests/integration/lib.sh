@@ -16,6 +16,9 @@
 #   pf_unbound_conf FILE        libunbound config forwarding everything to that knot
 #   pf_swaks ARGS               swaks to the private Postfix; transcript in $PF_LAST, status $PF_LAST_RC
 #   pf_wait_port PORT [SECS] | pf_wait_file FILE [SECS] | pf_wait_log FILE REGEX [SECS]
+#   pf_milter_conf [TEXT]       write $PF_MILTER_CONF: [milter] socket/user/group/pidfile, then TEXT
+#   pf_start_milter             start the built preflight-milter as a daemon on it; sets MPID
+#   pf_milter_spec              the socket in Postfix's notation
 #   pf_track_pid PID            stop PID at cleanup
 . "${top_srcdir:-.}/tests/tap.sh"
 
@@ -29,6 +32,28 @@ _pf_postfix=""
 _pf_rsyslog=""
 
 pf_track_pid() { _pf_pids="$_pf_pids $1"; }
+
+PF_MILTER_CONF="$PF_TMP/milter/preflight.conf"
+pf_milter_conf() {	# [TEXT]: more [milter] keys and/or further sections
+	mkdir -p "$PF_TMP/milter"
+	cat > "$PF_MILTER_CONF" <<EOC
+[milter]
+socket = unix:$PF_TMP/milter/preflight.sock
+user = nobody
+group = postfix
+pidfile = $PF_TMP/milter/preflight.pid
+${1:-}
+EOC
+}
+pf_milter_spec() { echo "unix:$PF_TMP/milter/preflight.sock"; }
+pf_start_milter() {
+	[ -f "$PF_MILTER_CONF" ] || pf_milter_conf
+	rm -f "$PF_TMP/milter/preflight.sock"
+	"${top_builddir:-.}/milter/preflight-milter" -c "$PF_MILTER_CONF" || return 1
+	pf_wait_file "$PF_TMP/milter/preflight.sock" 10 || return 1
+	MPID=$(cat "$PF_TMP/milter/preflight.pid")
+	pf_track_pid "$MPID"
+}
 
 pf_cleanup() {
 	[ -n "$_pf_postfix" ] && postfix -c "$_pf_postfix" stop >/dev/null 2>&1

@@ -12,22 +12,10 @@ SESS=${PF_LOAD_SESSIONS:-50}
 
 pf_start_rsyslog
 pf_start_sink
-mkdir -p "$PF_TMP/milter"
-CONF="$PF_TMP/milter/preflight.conf"
-cat > "$CONF" <<EOC
-[milter]
-socket = unix:$PF_TMP/milter/preflight.sock
-user = nobody
-group = postfix
-pidfile = $PF_TMP/milter/preflight.pid
-[policy]
-header_on_accept = yes
-EOC
-"$B/milter/preflight-milter" -c "$CONF"
-pf_wait_file "$PF_TMP/milter/preflight.sock" 10
-MPID=$(cat "$PF_TMP/milter/preflight.pid")
-pf_track_pid "$MPID"
-pf_start_postfix "unix:$PF_TMP/milter/preflight.sock"
+pf_milter_conf "[policy]
+header_on_accept = yes"
+pf_start_milter
+pf_start_postfix "$(pf_milter_spec)"
 postconf -c "$PF_TMP/postfix/etc" -e default_process_limit=120 smtpd_client_connection_count_limit=0 \
 	smtpd_client_message_rate_limit=0 smtp_destination_concurrency_limit=50
 pf_postfix_cmd reload >/dev/null 2>&1
