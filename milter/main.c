@@ -42,6 +42,7 @@
 
 #include "callbacks.h"
 #include "config.h"
+#include "dkim.h"
 #include "log.h"
 #include "verdict.h"
 
@@ -83,6 +84,7 @@ reload(void)
 		g_strfreev(lines);
 	} else {
 		(void)pf_audit_open(cfg->audit_log);
+		(void)pf_dkim_check_all(cfg, NULL);	/* logs what is wrong */
 		pf_milter_set_config(cfg);
 		pf_info("reloaded configuration from %s", config_path);
 	}
@@ -307,6 +309,7 @@ main(int argc, char **argv)
 
 	pf_info("starting: socket %s, configuration %s%s", cfg->socket,
 		config_path, cfg->monitor ? ", monitor mode" : "");
+	(void)pf_dkim_check_all(cfg, NULL);	/* logs keys DNS does not match */
 	pf_milter_set_config(cfg);
 	rc = smfi_main();
 	for (int i = 0; i < PF_STOP_GRACE * 10 && pf_milter_busy(); i++)

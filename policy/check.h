@@ -46,6 +46,7 @@ void pf_checks_free_state(pf_message *msg);
 
 /* Each check file exports exactly one of these. */
 extern const pf_check pf_check_size;
+extern const pf_check pf_check_dkim;
 extern const pf_check pf_check_from;
 extern const pf_check pf_check_spf;
 extern const pf_check pf_check_dmarc;

@@ -7,6 +7,7 @@
 /* Adding a check: a file, a pf_check_id, and one line here. */
 static const pf_check *const check_table[PF_CHECK_COUNT] = {
 	[PF_CHECK_SIZE] = &pf_check_size,
+	[PF_CHECK_DKIM] = &pf_check_dkim,
 	[PF_CHECK_FROM] = &pf_check_from,
 	[PF_CHECK_SPF] = &pf_check_spf,
 	[PF_CHECK_DMARC] = &pf_check_dmarc,

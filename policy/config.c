@@ -167,6 +167,69 @@ static const conf_key conf_keys[] = {
 	 "Action when a SASL user sends with a From address the sasl_senders "
 	 "table does not allow (550 5.7.1)."},
 
+	{"dkim", "mode", CT_MODE, OFF(dkim.mode), "enforce", 0, 0,
+	 "off, monitor or enforce. Nothing is signed until a key is "
+	 "configured (domain/selector/key_file or key_table/signing_table)."},
+	{"dkim", "domain", CT_STR, OFF(dkim.domain), "", 0, 0,
+	 "Simple form for one domain: the d= to sign mail From this domain "
+	 "(and its subdomains) with."},
+	{"dkim", "selector", CT_STR, OFF(dkim.selector), "", 0, 0,
+	 "Simple form: the selector (s=) of key_file."},
+	{"dkim", "key_file", CT_STR, OFF(dkim.key_file), "", 0, 0,
+	 "Simple form: PEM private key, RSA (at least min_key_bits) or "
+	 "Ed25519, readable by the milter's user only (mode 0600 or 0400)."},
+	{"dkim", "selector2", CT_STR, OFF(dkim.selector2), "", 0, 0,
+	 "Optional second selector for the same domain: every message is "
+	 "then signed twice (e.g. RSA and Ed25519, or old and new key during "
+	 "a rotation)."},
+	{"dkim", "key_file2", CT_STR, OFF(dkim.key_file2), "", 0, 0,
+	 "Private key of selector2."},
+	{"dkim", "key_table", CT_STR, OFF(dkim.key_table), "", 0, 0,
+	 "OpenDKIM KeyTable: \"name domain:selector:/path/key\" lines. Used "
+	 "with signing_table; either table may be given as refile:/path."},
+	{"dkim", "signing_table", CT_STR, OFF(dkim.signing_table), "", 0, 0,
+	 "OpenDKIM SigningTable: \"pattern name...\" lines matched against "
+	 "the From address (user@domain, then domain, then parent domains as "
+	 ".domain); refile:/path makes patterns wildcards (*@example.com), "
+	 "first match wins."},
+	{"dkim", "internal_hosts", CT_STR, OFF(dkim.internal_hosts),
+	 "127.0.0.0/8 ::1", 0, 0,
+	 "Client networks whose mail is signed; mail from authenticated "
+	 "(SASL) clients is signed wherever it comes from."},
+	{"dkim", "sign_by", CT_STR, OFF(dkim.sign_by), "from", 0, 0,
+	 "Which domain picks the key: from (the From header, for DMARC "
+	 "alignment) or envelope (the MAIL FROM domain)."},
+	{"dkim", "canonicalization", CT_STR, OFF(dkim.canonicalization),
+	 "relaxed/relaxed", 0, 0,
+	 "Header/body canonicalization: simple or relaxed for each."},
+	{"dkim", "signed_headers", CT_STR, OFF(dkim.signed_headers),
+	 "From Reply-To Subject Date To Cc Message-ID In-Reply-To References "
+	 "MIME-Version Content-Type Content-Transfer-Encoding "
+	 "List-Unsubscribe List-Unsubscribe-Post", 0, 0,
+	 "Header fields to sign when present."},
+	{"dkim", "oversign_headers", CT_STR, OFF(dkim.oversign_headers),
+	 "From", 0, 0,
+	 "Header fields signed once more than present, so that none can be "
+	 "added after signing."},
+	{"dkim", "min_key_bits", CT_UINT, OFF(dkim.min_key_bits), "2048",
+	 1024, 16384, "Smallest RSA key accepted; smaller keys are a "
+	 "configuration error (1024-bit keys are refused by default)."},
+	{"dkim", "key_check_interval", CT_UINT, OFF(dkim.key_check_interval),
+	 "3600", 0, 604800,
+	 "Seconds between checks that the published selector._domainkey "
+	 "record matches each private key (at start, on reload, then at this "
+	 "interval); 0 disables the check."},
+	{"dkim", "key_check_action", CT_ACTION, OFF(dkim.key_check_action),
+	 "tempfail", 0, 0,
+	 "Action for mail that would be signed with a key whose published "
+	 "record is missing, revoked or different (451 4.7.5)."},
+	{"dkim", "unsafe_body_action", CT_ACTION, OFF(dkim.unsafe_body_action),
+	 "tempfail", 0, 0,
+	 "Action for mail to be signed whose body a relay would rewrite "
+	 "after signing (lines over 998 octets, 8-bit data without 8bit "
+	 "Content-Transfer-Encoding, bare CR or LF), 451 4.6.0; accept "
+	 "signs anyway."},
+
 	{"spf", "mode", CT_MODE, OFF(spf.mode), "enforce", 0, 0,
 	 "off, monitor or enforce: the MAIL FROM domain (the HELO name for the "
 	 "null sender) is checked against every egress IP with libspf2, "

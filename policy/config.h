@@ -52,6 +52,7 @@ typedef enum pf_mode {
 typedef enum pf_check_id {
 	PF_CHECK_SIZE = 0,
 	PF_CHECK_FROM,		/* From header syntax and SASL identity */
+	PF_CHECK_DKIM,		/* before SPF/DMARC: names the d= it signs */
 	PF_CHECK_SPF,		/* after DKIM: reads msg->dkim_sign_domains */
 	PF_CHECK_DMARC,		/* after SPF: reads its state */
 	PF_CHECK_COUNT
@@ -83,6 +84,29 @@ typedef struct pf_spf_conf {
 	GPtrArray *egress;		/* char *, parsed egress_ips */
 	pf_spf *server;			/* built at load (spf.h) */
 } pf_spf_conf;
+
+typedef struct pf_dkim_keys pf_dkim_keys;	/* dkim.h */
+
+typedef struct pf_dkim_conf {
+	pf_mode mode;
+	char *domain;			/* simple form: one domain ... */
+	char *selector;			/* ... its selector ... */
+	char *key_file;			/* ... and key */
+	char *selector2;		/* optional second key (dual signing) */
+	char *key_file2;
+	char *key_table;		/* OpenDKIM KeyTable */
+	char *signing_table;		/* OpenDKIM SigningTable */
+	char *internal_hosts;		/* client networks whose mail is signed */
+	char *sign_by;			/* "from" or "envelope" */
+	char *canonicalization;		/* "relaxed/relaxed" */
+	char *signed_headers;		/* header names, blank separated */
+	char *oversign_headers;
+	unsigned long min_key_bits;
+	unsigned long key_check_interval;	/* seconds, 0: never */
+	pf_action key_check_action;	/* published key missing/different */
+	pf_action unsafe_body_action;	/* body a relay would rewrite */
+	pf_dkim_keys *keys;		/* loaded by configure() */
+} pf_dkim_conf;
 
 typedef struct pf_dmarc_conf {
 	pf_mode mode;
@@ -145,6 +169,7 @@ typedef struct pf_config {
 	/* one section per check */
 	pf_size_conf size;
 	pf_from_conf from;
+	pf_dkim_conf dkim;
 	pf_spf_conf spf;
 	pf_dmarc_conf dmarc;
 } pf_config;

@@ -254,13 +254,13 @@ pf_gmime_init_once(void)
 }
 
 char *
-pf_from_domain(const pf_message *msg)
+pf_from_address(const pf_message *msg)
 {
 	const char *value;
 	InternetAddressList *list;
 	InternetAddress *ia;
 	const char *addr, *at;
-	char *domain = NULL;
+	char *address = NULL;
 
 	if (pf_message_header_count(msg, "From") != 1 ||
 	    (value = pf_message_header_get(msg, "From", 0)) == NULL)
@@ -274,7 +274,18 @@ pf_from_domain(const pf_message *msg)
 	    (addr = internet_address_mailbox_get_addr(
 	    INTERNET_ADDRESS_MAILBOX(ia))) != NULL &&
 	    (at = strrchr(addr, '@')) != NULL && domain_syntax_ok(at + 1))
-		domain = g_ascii_strdown(at + 1, -1);
+		address = g_ascii_strdown(addr, -1);
 	g_object_unref(list);
+	return address;
+}
+
+char *
+pf_from_domain(const pf_message *msg)
+{
+	char *address = pf_from_address(msg), *domain = NULL;
+
+	if (address)
+		domain = g_strdup(strrchr(address, '@') + 1);
+	g_free(address);
 	return domain;
 }

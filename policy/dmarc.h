@@ -15,6 +15,8 @@
  *	void pf_dmarc_policy_clear(pf_dmarc_policy *p);
  *	const char *pf_dmarc_p_name(pf_dmarc_p p);
  *	char *pf_from_domain(const pf_message *msg);
+ *	char *pf_from_address(const pf_message *msg);
+char *pf_from_address(const pf_message *msg);
  * DESCRIPTION
  *	pf_dmarc_parse() reads one "v=DMARC1; p=...; ..." record (RFC 7489
  *	6.3): p (required), sp, adkim, aspf, pct; unknown tags are ignored.
@@ -82,6 +84,7 @@ pf_dns_status pf_dmarc_lookup(pf_resolver *r, const psl_ctx_t *psl,
 void pf_dmarc_policy_clear(pf_dmarc_policy *p);
 const char *pf_dmarc_p_name(pf_dmarc_p p);
 char *pf_from_domain(const pf_message *msg);
+char *pf_from_address(const pf_message *msg);
 void pf_gmime_init_once(void);
 
 #endif

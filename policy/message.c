@@ -257,7 +257,13 @@ pf_message_body(pf_message *msg, const unsigned char *data, size_t len)
 		msg->body_truncated = true;
 	msg->body_bytes += len;
 	for (size_t i = 0; i < len; i++) {
+		if (data[i] & 0x80)
+			msg->body_8bit = true;
+		if (msg->prev_cr && data[i] != '\n')
+			msg->bare_cr_lf++;	/* CR without LF */
 		if (data[i] == '\n') {
+			if (!msg->prev_cr)
+				msg->bare_cr_lf++;	/* LF without CR */
 			/* a CR before LF is not part of the line */
 			if (msg->line_len > 0 && msg->prev_cr)
 				msg->line_len--;
@@ -270,7 +276,11 @@ pf_message_body(pf_message *msg, const unsigned char *data, size_t len)
 		msg->prev_cr = data[i] == '\r';
 	}
 	msg->stage = PF_STAGE_BODY;
+	msg->chunk = data;
+	msg->chunk_len = len;
 	pf_checks_run(msg, PF_STAGE_BODY);
+	msg->chunk = NULL;
+	msg->chunk_len = 0;
 }
 
 pf_verdict *

@@ -140,6 +140,10 @@ typedef struct pf_message {
 	bool body_truncated;
 	size_t line_len, max_line_len;	/* body lines, CRLF excluded */
 	bool prev_cr;			/* last body byte fed was CR */
+	bool body_8bit;			/* a body byte above 0x7f */
+	unsigned bare_cr_lf;		/* CR not before LF, LF not after CR */
+	const unsigned char *chunk;	/* during BODY: the bytes just fed */
+	size_t chunk_len;
 
 	/* findings and decisions */
 	GPtrArray *results;		/* pf_result * */

@@ -77,7 +77,7 @@ reply_add(pf_verdict *v, const char *text)
 	if (text == NULL || *text == '\0' || v->reply->len >= PF_REPLY_LINES)
 		return;
 	line = g_string_new(NULL);
-	pf_text_printable(line, text, PF_REPLY_LINE_MAX);
+	pf_text_reply(line, text, PF_REPLY_LINE_MAX);
 	g_ptr_array_add(v->reply, g_string_free(line, FALSE));
 }
 
@@ -224,12 +224,12 @@ pf_verdict_free(pf_verdict **vp)
 }
 
 /*
- * Untrusted text made printable in one place: control bytes, DEL, bytes
- * above 0x7e, quote and backslash become escapes; at most max bytes of
- * input are used (0: no bound).
+ * Untrusted text made safe in one place: control bytes, DEL and bytes
+ * above 0x7e become \xHH escapes; for log values (quote) also quote and
+ * backslash are escaped; at most max bytes are written (0: no bound).
  */
-void
-pf_text_printable(GString *out, const char *text, size_t max)
+static void
+text_escape(GString *out, const char *text, size_t max, bool quote)
 {
 	size_t start = out->len;
 
@@ -239,13 +239,25 @@ pf_text_printable(GString *out, const char *text, size_t max)
 			g_string_append(out, "...");
 			break;
 		}
-		if (*p == '"' || *p == '\\')
+		if (quote && (*p == '"' || *p == '\\'))
 			g_string_append_printf(out, "\\%c", *p);
 		else if (*p < 0x20 || *p >= 0x7f)
 			g_string_append_printf(out, "\\x%02x", *p);
 		else
 			g_string_append_c(out, (char)*p);
 	}
+}
+
+void
+pf_text_printable(GString *out, const char *text, size_t max)
+{
+	text_escape(out, text, max, true);
+}
+
+void
+pf_text_reply(GString *out, const char *text, size_t max)
+{
+	text_escape(out, text, max, false);
 }
 
 void

@@ -8,6 +8,8 @@
  *	void pf_verdict_log(const pf_message *msg, const pf_verdict *v);
  *	char *pf_verdict_json(const pf_message *msg, const pf_verdict *v);
  *	void pf_text_printable(GString *out, const char *text, size_t max);
+ *	void pf_text_reply(GString *out, const char *text, size_t max);
+void pf_text_reply(GString *out, const char *text, size_t max);
  *	void pf_json_string(GString *out, const char *text);
  * DESCRIPTION
  *	The only place where an action is decided.  Each result asks for an
@@ -67,6 +69,7 @@ char *pf_verdict_json(const pf_message *msg, const pf_verdict *v);
 GString *pf_verdict_line(const pf_message *msg, const pf_verdict *v);
 
 void pf_text_printable(GString *out, const char *text, size_t max);
+void pf_text_reply(GString *out, const char *text, size_t max);
 void pf_json_string(GString *out, const char *text);
 
 /* audit.c */

@@ -235,7 +235,7 @@ mode_off_runs_nothing(void **state)
 {
 	/* the other checks off too, so that no stage is asked for */
 	pf_config *cfg = tu_config("[size]\nmax_message_size = 10\n"
-				   "mode = off\n[from]\nmode = off\n"
+				   "mode = off\n[from]\nmode = off\n[dkim]\nmode = off\n"
 				   "[spf]\nmode = off\n[dmarc]\nmode = off\n");
 	pf_message *msg = tu_message(cfg, NULL);
 	char *args[] = {"SIZE=20", NULL};

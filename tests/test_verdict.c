@@ -147,7 +147,7 @@ hostile_text_never_reaches_the_reply_raw(void **state)
 			assert_true(*p >= 0x20 && *p < 0x7f);
 	}
 	assert_non_null(strstr(v->reply->pdata[0],
-			       "\\\"evil\\x0d\\x0a250 OK\\\" 100% \\x01\\xff"));
+			       "\"evil\\x0d\\x0a250 OK\" 100% \\x01\\xff"));
 	pf_verdict_free(&v);
 	g_string_free(big, TRUE);
 	pf_message_free(&msg);

@@ -21,7 +21,11 @@ usage(void)
 	      "[--auth-user USER]\n"
 	      "                      [--json] [--emit FILE] [MESSAGE-FILE]\n"
 	      "       preflight config [--sample | --defaults | --check] "
-	      "[-c FILE]\n", stderr);
+	      "[-c FILE]\n"
+	      "       preflight dkim keygen --type rsa|ed25519 [--bits N] "
+	      "--domain D --selector S --out FILE\n"
+	      "       preflight dkim record --key FILE --domain D --selector S\n"
+	      "       preflight dkim check [-c FILE]\n", stderr);
 	return 2;
 }
 
@@ -36,6 +40,8 @@ main(int argc, char **argv)
 		return pf_cmd_dns_lookup(argc - 1, argv + 1);
 	if (strcmp(argv[1], "spf-eval") == 0)	/* hidden: RFC 7208 suite */
 		return pf_cmd_spf_eval(argc - 1, argv + 1);
+	if (strcmp(argv[1], "dkim") == 0)
+		return pf_cmd_dkim(argc - 1, argv + 1);
 	if (strcmp(argv[1], "config") == 0)
 		return pf_cmd_config(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -110,6 +110,22 @@ print_decision(const pf_message *msg, const pf_verdict *v, bool json)
 		       (char *)v->reply->pdata[i]);
 }
 
+/* A header as the MTA writes it: folded lines end like the message's. */
+static void
+emit_header(FILE *fp, const pf_header *h, const char *eol)
+{
+	fprintf(fp, "%s: ", h->name);
+	for (const char *p = h->value; *p; p++) {
+		if (*p == '\r')
+			continue;
+		if (*p == '\n')
+			fputs(eol, fp);
+		else
+			fputc(*p, fp);
+	}
+	fputs(eol, fp);
+}
+
 static int
 emit_message(const char *path, const pf_message *msg, const GByteArray *raw,
 	     size_t body_off, const char *eol)
@@ -125,17 +141,15 @@ emit_message(const char *path, const pf_message *msg, const GByteArray *raw,
 	/* smfi_insheader(0) puts each new header on top: last one first */
 	for (guint i = n; i-- > 0;)
 		if (g_array_index(msg->add_prepend, gboolean, i)) {
-			const pf_header *h = &g_array_index(msg->add_headers,
-							    pf_header, i);
-			fprintf(fp, "%s: %s%s", h->name, h->value, eol);
+			emit_header(fp, &g_array_index(msg->add_headers,
+					pf_header, i), eol);
 		}
 	/* original headers, then appended ones, then the separator */
 	fwrite(raw->data, 1, body_off ? body_off - strlen(eol) : raw->len, fp);
 	for (guint i = 0; i < n; i++)
 		if (!g_array_index(msg->add_prepend, gboolean, i)) {
-			const pf_header *h = &g_array_index(msg->add_headers,
-							    pf_header, i);
-			fprintf(fp, "%s: %s%s", h->name, h->value, eol);
+			emit_header(fp, &g_array_index(msg->add_headers,
+					pf_header, i), eol);
 		}
 	if (body_off) {
 		fputs(eol, fp);

@@ -1,0 +1,638 @@
+/*
+ * NAME
+ *	dkim - DKIM keys, OpenDKIM-style tables and the published-key check
+ *	(see dkim.h)
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <gio/gio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "dkim.h"
+#include "log.h"
+
+void
+pf_dkim_key_free(pf_dkim_key *key)
+{
+	if (key == NULL)
+		return;
+	g_free(key->name);
+	g_free(key->domain);
+	g_free(key->selector);
+	g_free(key->path);
+	if (key->pem)
+		memset(key->pem, 0, key->pem_len);	/* no key left in freed memory */
+	g_free(key->pem);
+	g_free(key->pubkey);
+	g_free(key->record);
+	g_free(key->status_why);
+	g_mutex_clear(&key->lock);
+	g_free(key);
+}
+
+pf_dkim_key *
+pf_dkim_key_load(const char *path, unsigned min_bits, GString *err)
+{
+	struct stat st;
+	pf_dkim_key *key;
+	GError *gerr = NULL;
+	EVP_PKEY *pk = NULL;
+	BIO *bio;
+	unsigned char *der = NULL, raw[64];
+	size_t rawlen = sizeof(raw);
+	int derlen;
+
+	if (stat(path, &st) < 0) {
+		g_string_append_printf(err, "%s: cannot read DKIM key: %s\n",
+				       path, strerror(errno));
+		return NULL;
+	}
+	if (st.st_mode & 077) {
+		g_string_append_printf(err, "%s: DKIM key is readable by group "
+		    "or other (mode %04o); fix: chmod 600 %s\n", path,
+		    (unsigned)(st.st_mode & 07777), path);
+		return NULL;
+	}
+	key = g_new0(pf_dkim_key, 1);
+	g_mutex_init(&key->lock);
+	key->path = g_strdup(path);
+	if (!g_file_get_contents(path, &key->pem, &key->pem_len, &gerr)) {
+		g_string_append_printf(err, "%s: cannot read DKIM key: %s\n",
+				       path, gerr->message);
+		g_error_free(gerr);
+		pf_dkim_key_free(key);
+		return NULL;
+	}
+	bio = BIO_new_mem_buf(key->pem, (int)key->pem_len);
+	if (bio)
+		pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (pk == NULL) {
+		g_string_append_printf(err, "%s: not a PEM private key (make one "
+		    "with \"preflight dkim keygen\")\n", path);
+		pf_dkim_key_free(key);
+		return NULL;
+	}
+	switch (EVP_PKEY_get_base_id(pk)) {
+	case EVP_PKEY_RSA:
+		key->bits = (unsigned)EVP_PKEY_get_bits(pk);
+		if (key->bits < min_bits) {
+			g_string_append_printf(err, "%s: RSA key of %u bits is "
+			    "below [dkim] min_key_bits (%u); receivers reject "
+			    "short keys: make a 2048-bit key\n", path,
+			    key->bits, min_bits);
+			goto bad;
+		}
+		if ((derlen = i2d_PUBKEY(pk, &der)) <= 0)
+			goto badkey;
+		key->pubkey = g_base64_encode(der, (gsize)derlen);
+		OPENSSL_free(der);
+		break;
+	case EVP_PKEY_ED25519:
+		key->ed25519 = true;
+		key->bits = 256;
+		if (EVP_PKEY_get_raw_public_key(pk, raw, &rawlen) != 1)
+			goto badkey;
+		key->pubkey = g_base64_encode(raw, rawlen);
+		break;
+	default:
+		g_string_append_printf(err, "%s: DKIM keys are RSA or Ed25519\n",
+				       path);
+		goto bad;
+	}
+	key->record = g_strdup_printf("v=DKIM1; k=%s; p=%s",
+				      key->ed25519 ? "ed25519" : "rsa",
+				      key->pubkey);
+	EVP_PKEY_free(pk);
+	return key;
+badkey:
+	g_string_append_printf(err, "%s: cannot derive the public key\n", path);
+bad:
+	EVP_PKEY_free(pk);
+	pf_dkim_key_free(key);
+	return NULL;
+}
+
+/* One line a call; returns false at end of file. */
+typedef struct line_reader {
+	FILE *fp;
+	const char *path;
+	unsigned lineno;
+	char *buf;
+	size_t cap;
+} line_reader;
+
+static char *
+next_line(line_reader *lr)
+{
+	while (getline(&lr->buf, &lr->cap, lr->fp) >= 0) {
+		char *s = g_strstrip(lr->buf);
+
+		lr->lineno++;
+		if (*s && *s != '#')
+			return s;
+	}
+	return NULL;
+}
+
+static const char *
+strip_prefix(const char *spec, bool *refile)
+{
+	*refile = false;
+	if (g_str_has_prefix(spec, "refile:")) {
+		*refile = true;
+		return spec + 7;
+	}
+	if (g_str_has_prefix(spec, "file:"))
+		return spec + 5;
+	return spec;
+}
+
+static pf_dkim_key *
+find_key(const pf_dkim_keys *keys, const char *name)
+{
+	for (guint i = 0; i < keys->keys->len; i++) {
+		pf_dkim_key *k = keys->keys->pdata[i];
+
+		if (strcmp(k->name, name) == 0)
+			return k;
+	}
+	return NULL;
+}
+
+static int
+load_key_table(pf_dkim_keys *keys, const char *spec, unsigned min_bits,
+	       GString *err)
+{
+	bool refile;
+	line_reader lr = {.path = strip_prefix(spec, &refile)};
+	char *s;
+	int rc = 0;
+
+	if ((lr.fp = fopen(lr.path, "r")) == NULL) {
+		g_string_append_printf(err, "%s: cannot open KeyTable: %s\n",
+				       lr.path, strerror(errno));
+		return -1;
+	}
+	while ((s = next_line(&lr)) != NULL) {
+		char *name = s, *val = s + strcspn(s, " \t");
+		gchar **f;
+		pf_dkim_key *k;
+		GString *why;
+
+		if (*val)
+			*val++ = '\0';
+		val = g_strstrip(val);
+		f = g_strsplit(val, ":", 3);
+		if (g_strv_length(f) != 3 || !*f[0] || !*f[1] || !*f[2]) {
+			g_string_append_printf(err, "%s:%u: expected \"name "
+			    "domain:selector:/path/to/key\"\n", lr.path,
+			    lr.lineno);
+			rc = -1;
+		} else {
+			why = g_string_new(NULL);
+			if ((k = pf_dkim_key_load(f[2], min_bits, why)) == NULL) {
+				g_string_append_printf(err, "%s:%u: %s", lr.path,
+						       lr.lineno, why->str);
+				rc = -1;
+			} else {
+				k->name = g_strdup(name);
+				k->domain = g_ascii_strdown(f[0], -1);
+				k->selector = g_strdup(f[1]);
+				g_ptr_array_add(keys->keys, k);
+			}
+			g_string_free(why, TRUE);
+		}
+		g_strfreev(f);
+	}
+	free(lr.buf);
+	fclose(lr.fp);
+	return rc;
+}
+
+static void
+ptr_array_unref(gpointer p)
+{
+	g_ptr_array_unref(p);
+}
+
+static int
+load_signing_table(pf_dkim_keys *keys, const char *spec, GString *err)
+{
+	line_reader lr = {0};
+	char *s;
+	int rc = 0;
+
+	lr.path = strip_prefix(spec, &keys->refile);
+	if ((lr.fp = fopen(lr.path, "r")) == NULL) {
+		g_string_append_printf(err, "%s: cannot open SigningTable: %s\n",
+				       lr.path, strerror(errno));
+		return -1;
+	}
+	while ((s = next_line(&lr)) != NULL) {
+		gchar **f = g_strsplit_set(s, " \t", -1);
+		GPtrArray *list = NULL;
+		char *pattern = NULL;
+
+		for (gchar **w = f; *w; w++) {
+			pf_dkim_key *k;
+
+			if (**w == '\0')
+				continue;
+			if (pattern == NULL) {
+				pattern = g_ascii_strdown(*w, -1);
+				list = g_ptr_array_new();
+			} else if ((k = find_key(keys, *w)) == NULL) {
+				g_string_append_printf(err, "%s:%u: key \"%s\" is "
+				    "not in the KeyTable\n", lr.path, lr.lineno,
+				    *w);
+				rc = -1;
+			} else {
+				g_ptr_array_add(list, k);
+			}
+		}
+		g_strfreev(f);
+		if (list && list->len == 0) {
+			if (rc == 0)
+				g_string_append_printf(err, "%s:%u: expected "
+				    "\"pattern keyname\"\n", lr.path, lr.lineno);
+			rc = -1;
+		}
+		if (list == NULL || list->len == 0) {
+			if (list)
+				g_ptr_array_unref(list);
+			g_free(pattern);
+			continue;
+		}
+		if (keys->refile) {
+			g_ptr_array_add(keys->patterns, pattern);
+			g_ptr_array_add(keys->pattern_keys, list);
+		} else {
+			GPtrArray *old = g_hash_table_lookup(keys->exact, pattern);
+
+			if (old) {	/* several lines: several signatures */
+				for (guint i = 0; i < list->len; i++)
+					g_ptr_array_add(old, list->pdata[i]);
+				g_ptr_array_unref(list);
+				g_free(pattern);
+			} else {
+				g_hash_table_insert(keys->exact, pattern, list);
+			}
+		}
+	}
+	free(lr.buf);
+	fclose(lr.fp);
+	return rc;
+}
+
+static pf_dkim_keys *
+keys_new(void)
+{
+	pf_dkim_keys *keys = g_new0(pf_dkim_keys, 1);
+
+	keys->keys = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)pf_dkim_key_free);
+	keys->simple = g_ptr_array_new();
+	keys->patterns = g_ptr_array_new_with_free_func(g_free);
+	keys->pattern_keys = g_ptr_array_new_with_free_func(ptr_array_unref);
+	keys->exact = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					    ptr_array_unref);
+	keys->nets = g_ptr_array_new_with_free_func(g_object_unref);
+	return keys;
+}
+
+int
+pf_dkim_keys_load(pf_dkim_conf *dc, GString *err)
+{
+	pf_dkim_keys *keys = keys_new();
+	int rc = 0;
+	gchar **nets;
+
+	nets = g_strsplit_set(dc->internal_hosts ? dc->internal_hosts : "",
+			      " ,\t", -1);
+	for (gchar **n = nets; *n; n++) {
+		GInetAddressMask *m;
+
+		if (**n == '\0')
+			continue;
+		if ((m = g_inet_address_mask_new_from_string(*n, NULL)) == NULL) {
+			g_string_append_printf(err, "[dkim] internal_hosts: "
+			    "\"%s\" is not an address or network\n", *n);
+			rc = -1;
+			continue;
+		}
+		g_ptr_array_add(keys->nets, m);
+	}
+	g_strfreev(nets);
+
+	if (dc->domain || dc->selector || dc->key_file) {
+		const char *sel[2] = {dc->selector, dc->selector2};
+		const char *file[2] = {dc->key_file, dc->key_file2};
+
+		if (!dc->domain || !dc->selector || !dc->key_file) {
+			g_string_append(err, "[dkim] domain, selector and "
+			    "key_file go together: set all three\n");
+			rc = -1;
+		} else {
+			keys->simple_domain = g_ascii_strdown(dc->domain, -1);
+			for (int i = 0; i < 2; i++) {
+				pf_dkim_key *k;
+
+				if (sel[i] == NULL && file[i] == NULL)
+					continue;
+				if (sel[i] == NULL || file[i] == NULL) {
+					g_string_append(err, "[dkim] selector2 "
+					    "and key_file2 go together\n");
+					rc = -1;
+					continue;
+				}
+				k = pf_dkim_key_load(file[i],
+				    (unsigned)dc->min_key_bits, err);
+				if (k == NULL) {
+					rc = -1;
+					continue;
+				}
+				k->name = g_strdup(i ? "simple2" : "simple");
+				k->domain = g_strdup(keys->simple_domain);
+				k->selector = g_strdup(sel[i]);
+				g_ptr_array_add(keys->keys, k);
+				g_ptr_array_add(keys->simple, k);
+			}
+		}
+	}
+	if ((dc->key_table == NULL) != (dc->signing_table == NULL)) {
+		g_string_append(err, "[dkim] key_table and signing_table go "
+				"together: set both\n");
+		rc = -1;
+	} else if (dc->key_table) {
+		if (load_key_table(keys, dc->key_table,
+				   (unsigned)dc->min_key_bits, err) < 0 ||
+		    load_signing_table(keys, dc->signing_table, err) < 0)
+			rc = -1;
+	}
+	if (rc < 0) {
+		pf_dkim_keys_free(&keys);
+		return -1;
+	}
+	dc->keys = keys;
+	return 0;
+}
+
+void
+pf_dkim_keys_free(pf_dkim_keys **kp)
+{
+	pf_dkim_keys *keys;
+
+	if (kp == NULL || (keys = *kp) == NULL)
+		return;
+	*kp = NULL;
+	g_ptr_array_unref(keys->simple);
+	g_ptr_array_unref(keys->patterns);
+	g_ptr_array_unref(keys->pattern_keys);
+	g_hash_table_destroy(keys->exact);
+	g_ptr_array_unref(keys->nets);
+	g_ptr_array_unref(keys->keys);
+	g_free(keys->simple_domain);
+	g_free(keys);
+}
+
+static GPtrArray *
+copy_list(const GPtrArray *list)
+{
+	GPtrArray *out = g_ptr_array_new();
+
+	for (guint i = 0; i < list->len; i++)
+		g_ptr_array_add(out, list->pdata[i]);
+	return out;
+}
+
+GPtrArray *
+pf_dkim_keys_for(const pf_dkim_keys *keys, const char *address)
+{
+	const char *at, *domain, *dot;
+	char *lower;
+	GPtrArray *found = NULL, *list;
+
+	if (keys == NULL || address == NULL || (at = strrchr(address, '@')) ==
+	    NULL || at[1] == '\0')
+		return NULL;
+	lower = g_ascii_strdown(address, -1);
+	domain = lower + (at - address) + 1;
+	if (keys->simple->len && (strcmp(domain, keys->simple_domain) == 0 ||
+	    (g_str_has_suffix(domain, keys->simple_domain) &&
+	     domain[strlen(domain) - strlen(keys->simple_domain) - 1] == '.')))
+		found = copy_list(keys->simple);
+	else if (keys->refile) {
+		for (guint i = 0; i < keys->patterns->len && !found; i++)
+			if (g_pattern_match_simple(keys->patterns->pdata[i],
+						   lower))
+				found = copy_list(keys->pattern_keys->pdata[i]);
+	} else if ((list = g_hash_table_lookup(keys->exact, lower)) ||
+		   (list = g_hash_table_lookup(keys->exact, domain))) {
+		found = copy_list(list);
+	} else {
+		for (dot = strchr(domain, '.'); dot && !found;
+		     dot = strchr(dot + 1, '.'))
+			if ((list = g_hash_table_lookup(keys->exact, dot)))
+				found = copy_list(list);
+	}
+	g_free(lower);
+	return found;
+}
+
+bool
+pf_dkim_internal(const pf_dkim_keys *keys, const char *addr)
+{
+	GInetAddress *a;
+	bool in = false;
+
+	if (keys == NULL || addr == NULL ||
+	    (a = g_inet_address_new_from_string(addr)) == NULL)
+		return false;
+	for (guint i = 0; i < keys->nets->len && !in; i++) {
+		GInetAddressMask *m = keys->nets->pdata[i];
+
+		in = g_inet_address_get_family(a) ==
+		     g_inet_address_mask_get_family(m) &&
+		     g_inet_address_mask_matches(m, a);
+	}
+	g_object_unref(a);
+	return in;
+}
+
+const char *
+pf_dkim_pub_name(pf_dkim_pub st)
+{
+	static const char *const names[] = {
+		"ok", "missing", "mismatch", "revoked", "bad-key-type",
+		"testing", "temperror",
+	};
+
+	return (unsigned)st < G_N_ELEMENTS(names) ? names[st] : "unknown";
+}
+
+/* Value of tag in a "k=v; k=v" record, white space removed; NULL if absent. */
+static char *
+record_tag(const char *record, const char *tag)
+{
+	gchar **parts = g_strsplit(record, ";", -1);
+	char *value = NULL;
+
+	for (gchar **p = parts; *p && value == NULL; p++) {
+		char *eq = strchr(*p, '='), *name;
+
+		if (eq == NULL)
+			continue;
+		name = g_strndup(*p, (gsize)(eq - *p));
+		if (strcmp(g_strstrip(name), tag) == 0) {
+			GString *v = g_string_new(NULL);
+
+			for (const char *c = eq + 1; *c; c++)
+				if (!g_ascii_isspace(*c))
+					g_string_append_c(v, *c);
+			value = g_string_free(v, FALSE);
+		}
+		g_free(name);
+	}
+	g_strfreev(parts);
+	return value;
+}
+
+pf_dkim_pub
+pf_dkim_compare_record(const pf_dkim_key *key, const char *record,
+		       GString *why)
+{
+	char *p = record_tag(record, "p"), *k = record_tag(record, "k");
+	char *t = record_tag(record, "t");
+	const char *want_k = key->ed25519 ? "ed25519" : "rsa";
+	pf_dkim_pub st = PF_DKIM_PUB_OK;
+
+	g_string_truncate(why, 0);
+
+	if (p == NULL) {
+		g_string_printf(why, "the record has no p= tag");
+		st = PF_DKIM_PUB_MISMATCH;
+	} else if (*p == '\0') {
+		g_string_printf(why, "the key is revoked (empty p=)");
+		st = PF_DKIM_PUB_REVOKED;
+	} else if ((k ? k : "rsa")[0] && g_ascii_strcasecmp(k ? k : "rsa",
+							     want_k) != 0) {
+		g_string_printf(why, "the record says k=%s but the private "
+				"key is %s", k ? k : "rsa (default)", want_k);
+		st = PF_DKIM_PUB_BADKEYTYPE;
+	} else if (strcmp(p, key->pubkey) != 0) {
+		g_string_printf(why, "the published p= is a different key");
+		st = PF_DKIM_PUB_MISMATCH;
+	} else if (t && strstr(t, "y")) {
+		g_string_printf(why, "the record is in testing mode (t=y): "
+				"receivers may treat signatures as unsigned");
+		st = PF_DKIM_PUB_TESTING;
+	}
+	g_free(p);
+	g_free(k);
+	g_free(t);
+	return st;
+}
+
+pf_dkim_pub
+pf_dkim_published(pf_dkim_key *key, pf_resolver *r, unsigned interval,
+		  GString *why)
+{
+	time_t now = time(NULL);
+	char *name;
+	GPtrArray *txt = NULL;
+	pf_dkim_pub st = PF_DKIM_PUB_MISSING;
+	GString *tmp;
+
+	g_mutex_lock(&key->lock);
+	if (key->checked && (interval == 0 ||
+	    (time_t)(key->checked + interval) > now)) {
+		st = key->status;
+		g_string_assign(why, key->status_why ? key->status_why : "");
+		g_mutex_unlock(&key->lock);
+		return st;
+	}
+	g_mutex_unlock(&key->lock);
+
+	name = g_strdup_printf("%s._domainkey.%s", key->selector, key->domain);
+	tmp = g_string_new(NULL);
+	switch (r ? pf_dns_txt(r, name, &txt, tmp) : PF_DNS_TEMPFAIL) {
+	case PF_DNS_OK:
+		st = PF_DKIM_PUB_MISSING;
+		g_string_printf(why, "%s has no DKIM record", name);
+		for (guint i = 0; i < txt->len; i++) {
+			const char *rec = txt->pdata[i];
+
+			if (strstr(rec, "p=") == NULL)
+				continue;
+			st = pf_dkim_compare_record(key, rec, why);
+			break;
+		}
+		g_ptr_array_unref(txt);
+		break;
+	case PF_DNS_NXDOMAIN:
+	case PF_DNS_NODATA:
+		g_string_printf(why, "%s has no TXT record", name);
+		st = PF_DKIM_PUB_MISSING;
+		break;
+	default:
+		g_string_printf(why, "lookup of %s failed: %s", name,
+				tmp->str);
+		st = PF_DKIM_PUB_TEMPFAIL;
+		break;
+	}
+	g_string_free(tmp, TRUE);
+	g_free(name);
+	if (st != PF_DKIM_PUB_TEMPFAIL) {	/* DNS trouble is retried */
+		g_mutex_lock(&key->lock);
+		if (key->checked == 0 || key->status != st)
+			(st == PF_DKIM_PUB_OK ? pf_info : pf_warn)(
+			    "DKIM key %s (s=%s d=%s): published record: %s%s%s",
+			    key->path, key->selector, key->domain,
+			    pf_dkim_pub_name(st), why->len ? ": " : "",
+			    why->str);
+		key->checked = now;
+		key->status = st;
+		g_free(key->status_why);
+		key->status_why = g_strdup(why->str);
+		g_mutex_unlock(&key->lock);
+	}
+	return st;
+}
+
+int
+pf_dkim_check_all(pf_config *cfg, FILE *report)
+{
+	pf_dkim_keys *keys = cfg->dkim.keys;
+	GString *why = g_string_new(NULL);
+	int bad = 0;
+
+	for (guint i = 0; keys && i < keys->keys->len; i++) {
+		pf_dkim_key *k = keys->keys->pdata[i];
+		pf_dkim_pub st;
+
+		g_mutex_lock(&k->lock);
+		k->checked = 0;		/* ask DNS now */
+		g_mutex_unlock(&k->lock);
+		st = pf_dkim_published(k, pf_config_resolver(cfg),
+		    (unsigned)cfg->dkim.key_check_interval, why);
+		if (st != PF_DKIM_PUB_OK && st != PF_DKIM_PUB_TESTING)
+			bad++;
+		if (report) {
+			fprintf(report, "%s._domainkey.%s: %s%s%s\n", k->selector,
+			    k->domain, pf_dkim_pub_name(st), why->len ? ": " :
+			    "", why->str);
+			if (st != PF_DKIM_PUB_OK)
+				fprintf(report, "  publish: %s._domainkey.%s TXT "
+				    "\"%s\"\n", k->selector, k->domain,
+				    k->record);
+		}
+	}
+	g_string_free(why, TRUE);
+	return bad;
+}
