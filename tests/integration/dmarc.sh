@@ -10,7 +10,16 @@ S="${top_srcdir:-.}"
 
 pf_start_rsyslog
 pf_start_sink
-pf_start_knot "$S/tests/data/dns"
+# signed.example.test: SPF fails for the egress IP and p=reject, like
+# fail.example.test, but it has a published DKIM key preflight signs with
+mkdir -p "$PF_TMP/zones"
+cp "$S"/tests/data/dns/*.zone "$PF_TMP/zones/"
+"$B/tools/preflight" dkim keygen --type rsa --domain signed.example.test --selector s1 \
+	--out "$PF_TMP/dkim.pem" > "$PF_TMP/records"
+chown nobody "$PF_TMP/dkim.pem"	# the milter's user reads it on reload
+{ printf 'signed TXT "v=spf1 ip4:198.51.100.1 -all"\n_dmarc.signed TXT "v=DMARC1; p=reject"\n'
+  printf 's1._domainkey.signed TXT %s\n' "$(sed 's/.*( \(.*\) )$/\1/' "$PF_TMP/records")"; } >> "$PF_TMP/zones/example.test.zone"
+pf_start_knot "$PF_TMP/zones"
 pf_unbound_conf "$PF_TMP/unbound.conf"
 pf_milter_conf "[policy]
 authserv_id = relay.test
@@ -18,7 +27,11 @@ authserv_id = relay.test
 config_file = $PF_TMP/unbound.conf
 timeout = 2000
 [spf]
-egress_ips = 192.0.2.10"
+egress_ips = 192.0.2.10
+[dkim]
+domain = signed.example.test
+selector = s1
+key_file = $PF_TMP/dkim.pem"
 pf_start_milter
 pf_start_postfix "$(pf_milter_spec)"
 
@@ -49,5 +62,18 @@ v=json.loads(sys.stdin.read().splitlines()[-1])
 print(v["action"], v["code"], v["dsn"], ",".join(r["code"] + ("(monitor)" if r["mode"]=="monitor" else "") for r in v["results"]))')
 is "$scan" "reject 550 5.7.26 $milter_reasons" "scan gives the milter's verdict: action, codes, reasons"
 is "$(pf_sink_count)" 1 "the unaligned message was not relayed"
+
+# a domain in the same position but with a DKIM key: signed, DMARC
+# passes through DKIM, and the SPF failure only annotates
+printf 'From: User <user@signed.example.test>\nTo: bob@example.org\nSubject: signed\nMessage-ID: <dm2@signed.example.test>\n\nbody\n' > "$PF_TMP/signed.eml"
+pf_swaks --from user@signed.example.test --to bob@example.org --data "$PF_TMP/signed.eml"
+is "$PF_LAST_RC" 0 "SPF fails but DKIM aligns: accepted"
+pf_sink_wait 2 20
+f=$(grep -l "Subject: signed" $(pf_sink_files))
+res=$(/usr/bin/python3 "$S/tests/dkim-verify.py" "$f" "$PF_TMP/records" 2>&1)
+is "$res" "d=signed.example.test s=s1 ok" "the relayed message's DKIM signature verifies (dkimpy), after Postfix"
+like "$(tr -d '\n' < "$f")" "dmarc=pass" "Authentication-Results predicts dmarc=pass"
+like "$(cat "$f")" "X-Preflight: action=annotate .*spf\.fail" "and the SPF failure is annotated, not refused"
+like "$(grep "preflight-milter\[$MPID\]: [^ ]*: action=annotate" "$PF_TMP/mail.log")" "action=annotate stage=eom .*reasons=[a-z.,()-]*spf\.fail.* from=<user@signed\.example\.test>" "decision line: annotate with spf.fail"
 
 tap_done
