@@ -47,6 +47,11 @@ void pf_checks_free_state(pf_message *msg);
 /* Each check file exports exactly one of these. */
 extern const pf_check pf_check_size;
 extern const pf_check pf_check_dkim;
+extern const pf_check pf_check_attach;
+extern const pf_check pf_check_structure;
+extern const pf_check pf_check_links;
+extern const pf_check pf_check_text;
+extern const pf_check pf_check_bulk;
 extern const pf_check pf_check_from;
 extern const pf_check pf_check_spf;
 extern const pf_check pf_check_dmarc;

@@ -284,6 +284,82 @@ static const conf_key conf_keys[] = {
 	 "Public Suffix List file for organisational domains (e.g. "
 	 "/usr/share/publicsuffix/public_suffix_list.dat). Empty: the list "
 	 "built into libpsl."},
+
+	{"attach", "mode", CT_MODE, OFF(attach.mode), "enforce", 0, 0,
+	 "Executable and script attachments: off, monitor or enforce."},
+	{"attach", "action", CT_ACTION, OFF(attach.action), "reject", 0, 0,
+	 "Action for a dangerous attachment (550 5.7.1 naming the file)."},
+	{"attach", "extensions", CT_STR, OFF(attach.extensions),
+	 "exe scr com pif cpl bat cmd ps1 vbs vbe js jse wsf wsh hta jar msi "
+	 "msp lnk iso img vhd reg", 0, 0,
+	 "File name extensions receivers block, also inside archives and "
+	 "behind a harmless extension (invoice.pdf.exe)."},
+	{"attach", "archive_max_entries", CT_UINT,
+	 OFF(attach.archive_max_entries), "1000", 1, 1000000,
+	 "Most archive members listed per attachment."},
+
+	{"structure", "mode", CT_MODE, OFF(structure.mode), "enforce", 0, 0,
+	 "Message structure (RFC 5322, MIME): off, monitor or enforce."},
+	{"structure", "missing_score", CT_UINT, OFF(structure.missing_score),
+	 "1", 0, 1000, "Score for a missing Date or Message-ID."},
+	{"structure", "duplicate_score", CT_UINT,
+	 OFF(structure.duplicate_score), "5", 0, 1000,
+	 "Score for two Date, Message-ID or Subject fields."},
+	{"structure", "long_line_score", CT_UINT,
+	 OFF(structure.long_line_score), "5", 0, 1000,
+	 "Score for a line over 998 octets (RFC 5322 2.1.1)."},
+	{"structure", "header_8bit_score", CT_UINT,
+	 OFF(structure.header_8bit_score), "3", 0, 1000,
+	 "Score for raw 8-bit bytes in a header field (not RFC 2047 "
+	 "encoded)."},
+	{"structure", "broken_mime_score", CT_UINT,
+	 OFF(structure.broken_mime_score), "5", 0, 1000,
+	 "Score for a multipart without its closing boundary."},
+
+	{"links", "mode", CT_MODE, OFF(links.mode), "enforce", 0, 0,
+	 "Links in text and HTML parts: off, monitor or enforce."},
+	{"links", "mismatch_score", CT_UINT, OFF(links.mismatch_score), "8", 0,
+	 1000, "Score for a link whose text shows one domain and whose "
+	 "target is another."},
+	{"links", "ip_score", CT_UINT, OFF(links.ip_score), "4", 0, 1000,
+	 "Score for a link to an IP address."},
+	{"links", "script_score", CT_UINT, OFF(links.script_score), "8", 0,
+	 1000, "Score for a javascript: or data: link."},
+	{"links", "shortener_score", CT_UINT, OFF(links.shortener_score), "2",
+	 0, 1000, "Score for a link through a URL shortener."},
+	{"links", "shorteners", CT_STR, OFF(links.shorteners),
+	 "bit.ly tinyurl.com t.co goo.gl ow.ly is.gd buff.ly rebrand.ly "
+	 "cutt.ly shorturl.at tiny.cc", 0, 0, "URL shortener domains."},
+	{"links", "max_links", CT_UINT, OFF(links.max_links), "100", 0,
+	 100000, "More links than this scores many_score."},
+	{"links", "many_score", CT_UINT, OFF(links.many_score), "2", 0, 1000,
+	 "Score for more than max_links links."},
+
+	{"text", "mode", CT_MODE, OFF(text.mode), "enforce", 0, 0,
+	 "Spam-like text: off, monitor or enforce."},
+	{"text", "caps_score", CT_UINT, OFF(text.caps_score), "3", 0, 1000,
+	 "Score for a subject in capitals."},
+	{"text", "exclaim_score", CT_UINT, OFF(text.exclaim_score), "2", 0,
+	 1000, "Score for runs of three or more \"!\"."},
+	{"text", "html_only_score", CT_UINT, OFF(text.html_only_score), "1", 0,
+	 1000, "Score for HTML without a text/plain alternative."},
+	{"text", "image_only_score", CT_UINT, OFF(text.image_only_score), "3",
+	 0, 1000, "Score for images with almost no text."},
+	{"text", "phrases", CT_STR, OFF(text.phrases), "", 0, 0,
+	 "File of phrases (one a line, any case) that score phrase_score "
+	 "each when found in the subject or the text. Empty: none."},
+	{"text", "phrase_score", CT_UINT, OFF(text.phrase_score), "3", 0, 1000,
+	 "Score per phrase found."},
+
+	{"bulk", "mode", CT_MODE, OFF(bulk.mode), "enforce", 0, 0,
+	 "Bulk mail without one-click unsubscribe (RFC 8058): off, monitor "
+	 "or enforce."},
+	{"bulk", "recipients", CT_UINT, OFF(bulk.recipients), "50", 1, 1000000,
+	 "A message to this many recipients is bulk (as is Precedence: bulk "
+	 "or list)."},
+	{"bulk", "score", CT_UINT, OFF(bulk.score), "5", 0, 1000,
+	 "Score for bulk mail without an https List-Unsubscribe and "
+	 "List-Unsubscribe-Post: List-Unsubscribe=One-Click."},
 };
 
 #define N_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

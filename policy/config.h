@@ -55,6 +55,11 @@ typedef enum pf_check_id {
 	PF_CHECK_DKIM,		/* before SPF/DMARC: names the d= it signs */
 	PF_CHECK_SPF,		/* after DKIM: reads msg->dkim_sign_domains */
 	PF_CHECK_DMARC,		/* after SPF: reads its state */
+	PF_CHECK_ATTACH,	/* content checks share mime.h's parse */
+	PF_CHECK_STRUCTURE,
+	PF_CHECK_LINKS,
+	PF_CHECK_TEXT,
+	PF_CHECK_BULK,
 	PF_CHECK_COUNT
 } pf_check_id;
 
@@ -84,6 +89,50 @@ typedef struct pf_spf_conf {
 	GPtrArray *egress;		/* char *, parsed egress_ips */
 	pf_spf *server;			/* built at load (spf.h) */
 } pf_spf_conf;
+
+typedef struct pf_attach_conf {
+	pf_mode mode;
+	pf_action action;
+	char *extensions;
+	unsigned long archive_max_entries;
+} pf_attach_conf;
+
+typedef struct pf_structure_conf {
+	pf_mode mode;
+	unsigned long missing_score;	/* Date or Message-ID absent */
+	unsigned long duplicate_score;	/* Date, Message-ID, Subject twice */
+	unsigned long long_line_score;	/* over 998 octets */
+	unsigned long header_8bit_score;
+	unsigned long broken_mime_score;
+} pf_structure_conf;
+
+typedef struct pf_links_conf {
+	pf_mode mode;
+	unsigned long mismatch_score;
+	unsigned long ip_score;
+	unsigned long script_score;
+	unsigned long shortener_score;
+	char *shorteners;
+	unsigned long max_links;
+	unsigned long many_score;
+} pf_links_conf;
+
+typedef struct pf_text_conf {
+	pf_mode mode;
+	unsigned long caps_score;
+	unsigned long exclaim_score;
+	unsigned long html_only_score;
+	unsigned long image_only_score;
+	char *phrases;			/* file of phrases, one a line */
+	unsigned long phrase_score;
+	GPtrArray *phrase_list;		/* lower-case phrases, loaded */
+} pf_text_conf;
+
+typedef struct pf_bulk_conf {
+	pf_mode mode;
+	unsigned long recipients;	/* this many make a message bulk */
+	unsigned long score;
+} pf_bulk_conf;
 
 typedef struct pf_dkim_keys pf_dkim_keys;	/* dkim.h */
 
@@ -172,6 +221,11 @@ typedef struct pf_config {
 	pf_dkim_conf dkim;
 	pf_spf_conf spf;
 	pf_dmarc_conf dmarc;
+	pf_attach_conf attach;
+	pf_structure_conf structure;
+	pf_links_conf links;
+	pf_text_conf text;
+	pf_bulk_conf bulk;
 } pf_config;
 
 pf_config *pf_config_load(const char *path, GString *err);

@@ -43,7 +43,7 @@ mk mixedcase 'fROM: alice@example.com\nto: bob@example.org\nSUBJECT: mixed case\
 { printf 'From: alice@example.com\nTo: bob@example.org\nSubject: received\n'
   for i in $(seq 1 40); do printf 'Received: from hop%d.example.net by hop%d.example.net;\n\tTue, 24 Nov 2026 10:00:%02d +0000\n' $i $((i+1)) $((i % 60)); done
   printf '\nmany hops\n'; } > "$T/received.eml"
-{ printf 'From: alice@example.com\nTo: bob@example.org\nSubject: big\n\n'
+{ printf 'From: alice@example.com\nTo: bob@example.org\nSubject: big\nDate: Tue, 24 Nov 2026 10:00:00 +0000\nMessage-ID: <big@example.com>\n\n'
   head -c 7500000 /dev/urandom | base64 -w 76; } > "$T/big.eml"
 printf 'From: alice@example.com\r\nTo: bob@example.org\r\nSubject: crlf\r\n\r\nline one\r\nline two\r\n' > "$T/crlf.eml"
 

@@ -38,7 +38,9 @@ conf_a="$(printf '%s' "$common" | sed 's/PIDNAME/a/')
 socket = unix:$T/a.sock
 [size]
 max_message_size = 4K
-max_recipients = 3"
+max_recipients = 3
+[structure]
+mode = off"
 conf_b="$(printf '%s' "$common" | sed 's/PIDNAME/b/')
 socket = unix:$T/b.sock
 audit_log = $T/audit.jsonl
@@ -51,7 +53,9 @@ audit_log = /dev/full
 [policy]
 max_scan_size = 4M
 [size]
-max_message_size = 0"
+max_message_size = 0
+[structure]
+mode = off"
 
 start_milter a "$conf_a"
 start_milter b "$conf_b"

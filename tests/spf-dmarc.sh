@@ -24,6 +24,8 @@ timeout = 1500
 egress_ips = 192.0.2.10 2001:db8::10
 [from]
 sasl_senders = $W/senders
+[structure]
+mode = off
 EOC
 printf 'alice alice@pass.example.test @incl.example.test\n' > "$W/senders"
 

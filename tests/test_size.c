@@ -9,7 +9,9 @@
 #include "testutil.h"
 
 static const char *small_mail =
-    "From: a@example.com\nTo: b@example.org\nSubject: hi\n\nhello\n";
+    "From: a@example.com\nTo: b@example.org\nSubject: hi\n"
+    "Date: Tue, 24 Nov 2026 10:00:00 +0000\nMessage-ID: <s1@example.com>\n"
+    "\nhello\n";
 
 static void
 declared_size_over_limit_is_refused_at_mail_from(void **state)
@@ -58,7 +60,7 @@ received_bytes_over_limit_are_refused_at_end(void **state)
 	assert_string_equal(v->smtp, "552");
 	assert_string_equal(pf_result_fact_get(v->primary, "source"), "body");
 	/* headers as "Name: value\r\n" + empty line + body with CRLF */
-	assert_int_equal(pf_message_size(msg), 21 + 19 + 13 + 2 + 7);
+	assert_int_equal(pf_message_size(msg), 21 + 19 + 13 + 39 + 30 + 2 + 7);
 	pf_message_free(&msg);
 	pf_config_unref(&cfg);
 }
@@ -236,6 +238,9 @@ mode_off_runs_nothing(void **state)
 	/* the other checks off too, so that no stage is asked for */
 	pf_config *cfg = tu_config("[size]\nmax_message_size = 10\n"
 				   "mode = off\n[from]\nmode = off\n[dkim]\nmode = off\n"
+				   "[attach]\nmode = off\n[structure]\nmode = off\n"
+				   "[links]\nmode = off\n[text]\nmode = off\n"
+				   "[bulk]\nmode = off\n"
 				   "[spf]\nmode = off\n[dmarc]\nmode = off\n");
 	pf_message *msg = tu_message(cfg, NULL);
 	char *args[] = {"SIZE=20", NULL};
