@@ -55,26 +55,33 @@ pf_swaks --from alice@example.com --to bob@example.org --h-Subject "Quarterly re
 	--body "Hello Bob, the report is attached to the wiki page. Alice"
 show "1. an ordinary message"
 
+pf_swaks --from alice@example.com --to bob@example.org --h-Subject "GREAT OFFER FOR YOU TODAY" \
+	--body "Get it now!!! https://bit.ly/3offer"
+show "2. capitals, !!! and a URL shortener: scores that annotate"
+
 head -c $((26 * 1024 * 1024)) /dev/urandom > "$PF_TMP/video.bin"
 pf_swaks --from alice@example.com --to bob@example.org --h-Subject "The video" \
 	--attach-type application/octet-stream --attach "$PF_TMP/video.bin"
-show "2. a 26 MB attachment (35 MB encoded) against the 25M limit"
+show "3. a 26 MB attachment (35 MB encoded) against the 25M limit"
 
 echo
-echo "== 3. a client that declares SIZE=40000000 at MAIL FROM"
+echo "== 4. a client that declares SIZE=40000000 at MAIL FROM"
 /usr/bin/python3 "$TOP/tests/integration/smtp.py" size "$PF_SMTP_PORT" alice@example.com bob@example.org 40000000 |
 	sed 's/ | /\n   client saw: /g; s/^/   client saw: /'
 
 echo
-echo "== 4. a message to 102 recipients (limit 100)"
+echo "== 5. a message to 102 recipients (limit 100)"
 rcpts=""; for i in $(seq 1 102); do rcpts="$rcpts r$i@example.org"; done
 /usr/bin/python3 "$TOP/tests/integration/smtp.py" rcpts "$PF_SMTP_PORT" alice@example.com $rcpts | sed 's/^/   refused: /'
 
-pf_sink_wait 2 20 >/dev/null
+pf_sink_wait 3 20 >/dev/null
 sleep 1
 echo
 echo "== what reached the sink: $(pf_sink_count) message(s)"
-for f in $(pf_sink_files); do echo "   $(grep -m1 '^Subject:' "$f")"; done
+for f in $(pf_sink_files); do
+	echo "   $(grep -m1 '^Subject:' "$f")"
+	grep -m1 '^X-Preflight:' "$f" | sed 's/^/      /'
+done
 echo
 echo "== preflight's verdict lines (syslog, facility mail)"
 grep "preflight-milter\[$(cat /run/preflight/preflight-milter.pid)\]" "$PF_TMP/mail.log" | sed 's/^[^ ]* [^ ]* /   /' | cut -c1-400
