@@ -198,15 +198,18 @@ static const conf_key conf_keys[] = {
 	 "(SASL) clients is signed wherever it comes from."},
 	{"dkim", "sign_by", CT_STR, OFF(dkim.sign_by), "from", 0, 0,
 	 "Which domain picks the key: from (the From header, for DMARC "
-	 "alignment) or envelope (the MAIL FROM domain)."},
+	 "alignment) or envelope (the MAIL FROM domain; the simple form "
+	 "then signs only when the From domain aligns with it)."},
 	{"dkim", "canonicalization", CT_STR, OFF(dkim.canonicalization),
 	 "relaxed/relaxed", 0, 0,
-	 "Header/body canonicalization: simple or relaxed for each."},
+	 "Header/body canonicalization: relaxed/relaxed or relaxed/simple. "
+	 "simple header canonicalization is refused: milters do not see the "
+	 "exact spacing after a header's colon, so its signatures fail."},
 	{"dkim", "signed_headers", CT_STR, OFF(dkim.signed_headers),
 	 "From Reply-To Subject Date To Cc Message-ID In-Reply-To References "
 	 "MIME-Version Content-Type Content-Transfer-Encoding "
 	 "List-Unsubscribe List-Unsubscribe-Post", 0, 0,
-	 "Header fields to sign when present."},
+	 "Header fields to sign when present; must include From."},
 	{"dkim", "oversign_headers", CT_STR, OFF(dkim.oversign_headers),
 	 "From", 0, 0,
 	 "Header fields signed once more than present, so that none can be "

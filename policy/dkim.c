@@ -61,6 +61,7 @@ pf_dkim_key_load(const char *path, unsigned min_bits, GString *err)
 	key = g_new0(pf_dkim_key, 1);
 	g_mutex_init(&key->lock);
 	key->path = g_strdup(path);
+	key->mtime = st.st_mtime;
 	if (!g_file_get_contents(path, &key->pem, &key->pem_len, &gerr)) {
 		g_string_append_printf(err, "%s: cannot read DKIM key: %s\n",
 				       path, gerr->message);
@@ -306,11 +307,64 @@ keys_new(void)
 	return keys;
 }
 
+/*
+ * The signing options that would make signatures fail verification are
+ * refused here rather than discovered by receivers.
+ */
+static int
+check_options(const pf_dkim_conf *dc, GString *err)
+{
+	const char *c = dc->canonicalization ? dc->canonicalization : "";
+	gchar **hb = g_strsplit(c, "/", -1);
+	guint n = g_strv_length(hb);
+	int rc = 0;
+
+	if (n < 1 || n > 2 || (strcmp(hb[0], "simple") != 0 &&
+	    strcmp(hb[0], "relaxed") != 0) || (n == 2 &&
+	    strcmp(hb[1], "simple") != 0 && strcmp(hb[1], "relaxed") != 0)) {
+		g_string_append_printf(err, "[dkim] canonicalization = %s: "
+		    "expected header/body, each simple or relaxed (e.g. "
+		    "relaxed/relaxed)\n", c);
+		rc = -1;
+	} else if (strcmp(hb[0], "simple") == 0) {
+		g_string_append_printf(err, "[dkim] canonicalization = %s: "
+		    "simple header canonicalization needs the exact spacing "
+		    "after each header's colon, which the milter protocol does "
+		    "not pass (\"Subject:x\" and \"To:  y\" would get "
+		    "signatures that fail; libopendkim 2.11's Ed25519 "
+		    "signatures fail with it even then): use relaxed/%s\n", c,
+		    n == 2 ? hb[1] : "simple");
+		rc = -1;
+	}
+	g_strfreev(hb);
+	if (dc->sign_by && strcmp(dc->sign_by, "from") != 0 &&
+	    strcmp(dc->sign_by, "envelope") != 0) {
+		g_string_append_printf(err, "[dkim] sign_by = %s: expected "
+		    "from or envelope\n", dc->sign_by);
+		rc = -1;
+	}
+	if (dc->signed_headers && *dc->signed_headers) {
+		gchar **v = g_strsplit_set(dc->signed_headers, " ,\t", -1);
+		bool from = false;
+
+		for (gchar **w = v; *w; w++)
+			from = from || g_ascii_strcasecmp(*w, "From") == 0;
+		g_strfreev(v);
+		if (!from) {
+			g_string_append(err, "[dkim] signed_headers must "
+			    "include From: RFC 6376 requires it, and "
+			    "verifiers reject signatures without it\n");
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
 int
 pf_dkim_keys_load(pf_dkim_conf *dc, GString *err)
 {
 	pf_dkim_keys *keys = keys_new();
-	int rc = 0;
+	int rc = check_options(dc, err);
 	gchar **nets;
 
 	nets = g_strsplit_set(dc->internal_hosts ? dc->internal_hosts : "",
@@ -503,18 +557,102 @@ record_tag(const char *record, const char *tag)
 	return value;
 }
 
+/* p= decoded; NULL (and why) when it is not base64 */
+static guchar *
+decode_p(const char *p, gsize *len, GString *why)
+{
+	size_t n = strlen(p);
+	const char *pad = strchr(p, '=');
+
+	if (n == 0 || n % 4 != 0 || strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/=") != n ||
+	    (pad && (pad < p + n - 2 || strspn(pad, "=") != strlen(pad)))) {
+		g_string_printf(why, "the published p= is not valid base64");
+		return NULL;
+	}
+	return g_base64_decode(p, len);
+}
+
+/* Does the RSA public key (SubjectPublicKeyInfo DER in pub) equal rsa? */
+static bool
+rsa_equal(const guchar *spki, gsize spki_len, const guchar *der,
+	  gsize der_len, bool pkcs1)
+{
+	const unsigned char *a = spki, *b = der;
+	EVP_PKEY *ours = d2i_PUBKEY(NULL, &a, (long)spki_len);
+	EVP_PKEY *theirs = pkcs1 ? d2i_PublicKey(EVP_PKEY_RSA, NULL, &b,
+	    (long)der_len) : d2i_PUBKEY(NULL, &b, (long)der_len);
+	bool eq = ours && theirs && EVP_PKEY_eq(ours, theirs) == 1;
+
+	EVP_PKEY_free(ours);
+	EVP_PKEY_free(theirs);
+	return eq;
+}
+
+/* Compare the published key bytes with ours: OK, or MISMATCH and why. */
+static pf_dkim_pub
+compare_key(const pf_dkim_key *key, const char *p, GString *why)
+{
+	gsize ours_len = 0, theirs_len = 0;
+	guchar *ours = g_base64_decode(key->pubkey, &ours_len);
+	guchar *theirs = decode_p(p, &theirs_len, why);
+	pf_dkim_pub st = PF_DKIM_PUB_MISMATCH;
+
+	if (theirs == NULL)
+		goto out;
+	if (theirs_len == ours_len && memcmp(theirs, ours, ours_len) == 0)
+		st = PF_DKIM_PUB_OK;
+	else if (key->ed25519 && theirs_len == 44 &&
+		 memcmp(theirs + 12, ours, 32) == 0)
+		g_string_printf(why, "the published p= is this key in "
+		    "SubjectPublicKeyInfo form (44 bytes); RFC 8463 verifiers "
+		    "want the bare 32-byte key");
+	else if (!key->ed25519 && rsa_equal(ours, ours_len, theirs,
+					    theirs_len, true))
+		g_string_printf(why, "the published p= is this key in PKCS#1 "
+		    "RSAPublicKey form; verifiers such as libopendkim want "
+		    "SubjectPublicKeyInfo");
+	else if (!key->ed25519 && rsa_equal(ours, ours_len, theirs,
+					    theirs_len, false))
+		st = PF_DKIM_PUB_OK;	/* same key, other DER spelling */
+	else
+		g_string_printf(why, "the published p= is a different key");
+out:
+	g_free(ours);
+	g_free(theirs);
+	return st;
+}
+
+/* Does the colon-separated list (white space removed) hold word? */
+static bool
+list_has(const char *list, const char *word)
+{
+	gchar **v = g_strsplit(list, ":", -1);
+	bool found = false;
+
+	for (gchar **w = v; *w && !found; w++)
+		found = g_ascii_strcasecmp(*w, word) == 0 || strcmp(*w, "*") == 0;
+	g_strfreev(v);
+	return found;
+}
+
 pf_dkim_pub
 pf_dkim_compare_record(const pf_dkim_key *key, const char *record,
 		       GString *why)
 {
 	char *p = record_tag(record, "p"), *k = record_tag(record, "k");
-	char *t = record_tag(record, "t");
+	char *t = record_tag(record, "t"), *h = record_tag(record, "h");
+	char *v = record_tag(record, "v"), *svc = record_tag(record, "s");
 	const char *want_k = key->ed25519 ? "ed25519" : "rsa";
 	pf_dkim_pub st = PF_DKIM_PUB_OK;
 
 	g_string_truncate(why, 0);
 
-	if (p == NULL) {
+	if (v && strcmp(v, "DKIM1") != 0) {
+		g_string_printf(why, "the record says v=%s; verifiers ignore "
+				"records that are not v=DKIM1", v);
+		st = PF_DKIM_PUB_MISMATCH;
+	} else if (p == NULL) {
 		g_string_printf(why, "the record has no p= tag");
 		st = PF_DKIM_PUB_MISMATCH;
 	} else if (*p == '\0') {
@@ -525,10 +663,17 @@ pf_dkim_compare_record(const pf_dkim_key *key, const char *record,
 		g_string_printf(why, "the record says k=%s but the private "
 				"key is %s", k ? k : "rsa (default)", want_k);
 		st = PF_DKIM_PUB_BADKEYTYPE;
-	} else if (strcmp(p, key->pubkey) != 0) {
-		g_string_printf(why, "the published p= is a different key");
-		st = PF_DKIM_PUB_MISMATCH;
-	} else if (t && strstr(t, "y")) {
+	} else if (h && !list_has(h, "sha256")) {
+		g_string_printf(why, "the record says h=%s: it does not allow "
+				"the sha256 signatures preflight makes", h);
+		st = PF_DKIM_PUB_BADKEYTYPE;
+	} else if (svc && !list_has(svc, "email")) {
+		g_string_printf(why, "the record says s=%s: it is not for "
+				"email", svc);
+		st = PF_DKIM_PUB_BADKEYTYPE;
+	} else if ((st = compare_key(key, p, why)) != PF_DKIM_PUB_OK) {
+		;	/* why says how it differs */
+	} else if (t && list_has(t, "y")) {
 		g_string_printf(why, "the record is in testing mode (t=y): "
 				"receivers may treat signatures as unsigned");
 		st = PF_DKIM_PUB_TESTING;
@@ -536,18 +681,51 @@ pf_dkim_compare_record(const pf_dkim_key *key, const char *record,
 	g_free(p);
 	g_free(k);
 	g_free(t);
+	g_free(h);
+	g_free(v);
+	g_free(svc);
 	return st;
+}
+
+/* A TXT record that looks like a DKIM key record (RFC 6376 3.6.1). */
+static bool
+is_key_record(const char *rec)
+{
+	char *v = record_tag(rec, "v"), *p = record_tag(rec, "p");
+	bool yes = p != NULL || (v && strcmp(v, "DKIM1") == 0);
+
+	g_free(v);
+	g_free(p);
+	return yes;
+}
+
+static pf_dns_status
+resolver_txt(void *arg, const char *name, GPtrArray **out, GString *why)
+{
+	return arg ? pf_dns_txt(arg, name, out, why) : PF_DNS_TEMPFAIL;
 }
 
 pf_dkim_pub
 pf_dkim_published(pf_dkim_key *key, pf_resolver *r, unsigned interval,
 		  GString *why)
 {
-	time_t now = time(NULL);
+	if (r == NULL) {
+		g_string_printf(why, "no resolver");
+		return PF_DKIM_PUB_TEMPFAIL;
+	}
+	return pf_dkim_published_via(key, resolver_txt, r, interval,
+				     time(NULL), why);
+}
+
+pf_dkim_pub
+pf_dkim_published_via(pf_dkim_key *key, pf_dkim_txt_lookup lookup, void *arg,
+		      unsigned interval, time_t now, GString *why)
+{
 	char *name;
 	GPtrArray *txt = NULL;
 	pf_dkim_pub st = PF_DKIM_PUB_MISSING;
 	GString *tmp;
+	guint found = 0;
 
 	g_mutex_lock(&key->lock);
 	if (key->checked && (interval == 0 ||
@@ -561,18 +739,28 @@ pf_dkim_published(pf_dkim_key *key, pf_resolver *r, unsigned interval,
 
 	name = g_strdup_printf("%s._domainkey.%s", key->selector, key->domain);
 	tmp = g_string_new(NULL);
-	switch (r ? pf_dns_txt(r, name, &txt, tmp) : PF_DNS_TEMPFAIL) {
+	switch (lookup(arg, name, &txt, tmp)) {
 	case PF_DNS_OK:
 		st = PF_DKIM_PUB_MISSING;
 		g_string_printf(why, "%s has no DKIM record", name);
 		for (guint i = 0; i < txt->len; i++) {
 			const char *rec = txt->pdata[i];
+			pf_dkim_pub one;
 
-			if (strstr(rec, "p=") == NULL)
+			if (!is_key_record(rec))
 				continue;
-			st = pf_dkim_compare_record(key, rec, why);
-			break;
+			one = pf_dkim_compare_record(key, rec, tmp);
+			/* of several records the worst counts */
+			if (found++ == 0 || (one != PF_DKIM_PUB_OK &&
+			    (st == PF_DKIM_PUB_OK || st == PF_DKIM_PUB_TESTING))) {
+				st = one;
+				g_string_assign(why, tmp->str);
+			}
 		}
+		if (found > 1 && st != PF_DKIM_PUB_OK)
+			g_string_append_printf(why, " (%s has %u DKIM records; "
+			    "verifiers may use any of them: keep one)", name,
+			    found);
 		g_ptr_array_unref(txt);
 		break;
 	case PF_DNS_NXDOMAIN:
@@ -615,6 +803,7 @@ pf_dkim_check_all(pf_config *cfg, FILE *report)
 	for (guint i = 0; keys && i < keys->keys->len; i++) {
 		pf_dkim_key *k = keys->keys->pdata[i];
 		pf_dkim_pub st;
+		long age_days;
 
 		g_mutex_lock(&k->lock);
 		k->checked = 0;		/* ask DNS now */
@@ -623,10 +812,18 @@ pf_dkim_check_all(pf_config *cfg, FILE *report)
 		    (unsigned)cfg->dkim.key_check_interval, why);
 		if (st != PF_DKIM_PUB_OK && st != PF_DKIM_PUB_TESTING)
 			bad++;
+		age_days = k->mtime ? (long)((time(NULL) - k->mtime) / 86400) :
+		    0;
+		pf_info("DKIM key %s: s=%s d=%s %s-%u, %ld days old, "
+		    "published record: %s", k->path, k->selector, k->domain,
+		    k->ed25519 ? "ed25519" : "rsa", k->bits, age_days,
+		    pf_dkim_pub_name(st));
 		if (report) {
-			fprintf(report, "%s._domainkey.%s: %s%s%s\n", k->selector,
-			    k->domain, pf_dkim_pub_name(st), why->len ? ": " :
-			    "", why->str);
+			fprintf(report, "%s._domainkey.%s: %s%s%s (%s-%u key "
+			    "%s, %ld days old)\n", k->selector, k->domain,
+			    pf_dkim_pub_name(st), why->len ? ": " : "",
+			    why->str, k->ed25519 ? "ed25519" : "rsa", k->bits,
+			    k->path, age_days);
 			if (st != PF_DKIM_PUB_OK)
 				fprintf(report, "  publish: %s._domainkey.%s TXT "
 				    "\"%s\"\n", k->selector, k->domain,

@@ -12,6 +12,10 @@
  *	void pf_dkim_key_free(pf_dkim_key *key);
  *	pf_dkim_pub pf_dkim_published(pf_dkim_key *key, pf_resolver *r,
  *				      unsigned interval, GString *why);
+ *	pf_dkim_pub pf_dkim_published_via(pf_dkim_key *key,
+ *				      pf_dkim_txt_lookup lookup, void *arg,
+ *				      unsigned interval, time_t now,
+ *				      GString *why);
  *	pf_dkim_pub pf_dkim_compare_record(const pf_dkim_key *key,
  *					   const char *record, GString *why);
  *	int pf_dkim_check_all(pf_config *cfg, FILE *report);
@@ -34,8 +38,17 @@
  *	pf_dkim_published() compares the key's public half with the TXT
  *	record at selector._domainkey.domain, looked up through the shared
  *	resolver, at most once every interval seconds (the answer is
- *	cached on the key).  pf_dkim_compare_record() does the comparison
- *	on a record text, for tests and the command line.
+ *	cached on the key).  pf_dkim_published_via() is the same with the
+ *	TXT lookup and the clock passed in (the seam the unit tests use).
+ *	Several DKIM records at one name are all compared: one that is
+ *	wrong is reported, since verifiers may pick any of them.
+ *	pf_dkim_compare_record() does the comparison on a record text: the
+ *	p= key is decoded and compared with the private key's public half,
+ *	so encodings that verifiers reject are named (an RSA key published
+ *	as PKCS#1 RSAPublicKey, an Ed25519 key published as
+ *	SubjectPublicKeyInfo instead of its 32 bytes), as are h= lists
+ *	without sha256, s= service types without email, and v= other than
+ *	DKIM1.
  *	pf_dkim_check_all() checks every key of a configuration now (at
  *	start, on reload, and for "preflight dkim check"), logging each
  *	outcome, optionally writing one line per key to report, and returns
@@ -73,6 +86,7 @@ typedef struct pf_dkim_key {
 	unsigned bits;
 	char *pubkey;		/* base64 p= to publish */
 	char *record;		/* the whole TXT record to publish */
+	time_t mtime;		/* key file's modification time (age) */
 	GMutex lock;		/* guards the cache below */
 	time_t checked;
 	pf_dkim_pub status;
@@ -91,6 +105,9 @@ struct pf_dkim_keys {
 	void *lib;			/* DKIM_LIB *, one per configuration */
 };
 
+typedef pf_dns_status (*pf_dkim_txt_lookup)(void *arg, const char *name,
+					    GPtrArray **out, GString *why);
+
 int pf_dkim_keys_load(pf_dkim_conf *dc, GString *err);
 void pf_dkim_keys_free(pf_dkim_keys **keys);
 GPtrArray *pf_dkim_keys_for(const pf_dkim_keys *keys, const char *address);
@@ -100,6 +117,9 @@ pf_dkim_key *pf_dkim_key_load(const char *path, unsigned min_bits,
 void pf_dkim_key_free(pf_dkim_key *key);
 pf_dkim_pub pf_dkim_published(pf_dkim_key *key, pf_resolver *r,
 			      unsigned interval, GString *why);
+pf_dkim_pub pf_dkim_published_via(pf_dkim_key *key, pf_dkim_txt_lookup lookup,
+				  void *arg, unsigned interval, time_t now,
+				  GString *why);
 pf_dkim_pub pf_dkim_compare_record(const pf_dkim_key *key, const char *record,
 				   GString *why);
 const char *pf_dkim_pub_name(pf_dkim_pub st);
