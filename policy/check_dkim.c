@@ -13,7 +13,10 @@
  *	each body chunk as it arrives: no second copy of the body.
  *
  *	At end of message it names the d= domains it will sign with to the
- *	DMARC check (pf_message_add_dkim_domain), and adds findings:
+ *	DMARC check (pf_message_add_dkim_domain), records them in an
+ *	informational dkim.signed result (fact signed="d=.. s=.. a=..; ..."
+ *	on the decision line; dkim.not-signed with fact why= otherwise),
+ *	and adds findings:
  *	dkim.key-not-published (the selector's record is missing, revoked,
  *	of the wrong type or another key: key_check_action, 451 4.7.5, the
  *	text names the record to publish) and dkim.unsafe-body (a relay
@@ -28,6 +31,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include <libpsl.h>
 #include <opendkim/dkim.h>
 
 #include "check.h"
@@ -143,6 +147,40 @@ internal_error(pf_message *msg, const char *what, const char *detail)
 		      "preflight's log");
 }
 
+/*
+ * sign_by = envelope: keys of the simple form sign only when their d=
+ * aligns (relaxed, as DMARC) with the From domain; a SigningTable entry
+ * says explicitly which key signs, so its keys are kept.  False when no
+ * key is left.
+ */
+static bool
+aligned_keys(pf_message *msg, dkim_state *st)
+{
+	char *from = pf_from_domain(msg);
+	const psl_ctx_t *psl = msg->cfg->dmarc.psl ? msg->cfg->dmarc.psl :
+	    psl_builtin();
+	const char *refused = NULL;
+
+	for (guint i = st->keys->len; i-- > 0;) {
+		pf_dkim_key *k = st->keys->pdata[i];
+
+		if (!g_str_has_prefix(k->name, "simple") || (from &&
+		    pf_dmarc_aligned(psl, from, k->domain, false)))
+			continue;
+		refused = k->domain;
+		g_ptr_array_remove_index(st->keys, i);
+	}
+	if (st->keys->len == 0) {
+		not_signed(st, "d=%s does not align with the From domain %s; "
+		    "with sign_by = envelope such mail is signed only through "
+		    "a SigningTable entry", refused, from ? from : "(none)");
+		g_ptr_array_unref(st->keys);
+		st->keys = NULL;
+	}
+	g_free(from);
+	return st->keys != NULL;
+}
+
 static void
 start_signing(pf_message *msg, dkim_state *st)
 {
@@ -151,6 +189,7 @@ start_signing(pf_message *msg, dkim_state *st)
 	char *address;
 	DKIM_LIB *lib;
 	dkim_canon_t hc, bc;
+	bool by_envelope;
 
 	if (keys == NULL || keys->keys->len == 0) {
 		not_signed(st, "no keys configured");
@@ -163,8 +202,9 @@ start_signing(pf_message *msg, dkim_state *st)
 			   msg->client_addr : "unknown");
 		return;
 	}
-	address = cfg->dkim.sign_by && strcmp(cfg->dkim.sign_by,
-	    "envelope") == 0 ? g_strdup(msg->sender) : pf_from_address(msg);
+	by_envelope = cfg->dkim.sign_by && strcmp(cfg->dkim.sign_by,
+	    "envelope") == 0;
+	address = by_envelope ? g_strdup(msg->sender) : pf_from_address(msg);
 	st->keys = pf_dkim_keys_for(keys, address);
 	if (st->keys == NULL) {
 		not_signed(st, "no key for %s", address && *address ? address :
@@ -173,6 +213,8 @@ start_signing(pf_message *msg, dkim_state *st)
 		return;
 	}
 	g_free(address);
+	if (by_envelope && !aligned_keys(msg, st))
+		return;
 	if ((lib = lib_for(cfg)) == NULL) {
 		internal_error(msg, "cannot initialise libopendkim", NULL);
 		return;
@@ -302,6 +344,8 @@ dkim_run(pf_message *msg, pf_stage stage)
 {
 	dkim_state *st = msg->state[PF_CHECK_DKIM];
 	pf_result *r;
+	GString *sigs;
+	guint nresults;
 
 	switch (stage) {
 	case PF_STAGE_EOH:
@@ -327,16 +371,32 @@ dkim_run(pf_message *msg, pf_stage stage)
 				    "dkim.not-signed", PF_ACTION_NONE, 0, NULL,
 				    NULL);
 				pf_result_text(r, "Not signed: %s", st->why_not);
+				pf_result_fact(r, "why", "%s", st->why_not);
 			}
 			break;
 		}
+		nresults = msg->results->len;
+		check_published(msg, st);
+		check_unsafe_body(msg);
+		sigs = g_string_new(NULL);
 		for (guint i = 0; i < st->keys->len; i++) {
 			pf_dkim_key *k = st->keys->pdata[i];
 
 			pf_message_add_dkim_domain(msg, k->domain);
+			g_string_append_printf(sigs, "%sd=%s s=%s a=%s",
+			    i ? "; " : "", k->domain, k->selector, k->ed25519 ?
+			    "ed25519-sha256" : "rsa-sha256");
 		}
-		check_published(msg, st);
-		check_unsafe_body(msg);
+		/* informational: the decision line and audit record say it */
+		if (msg->results->len != nresults) {	/* refused above */
+			g_string_free(sigs, TRUE);
+			break;
+		}
+		r = pf_result_add(msg, PF_CHECK_DKIM, "dkim.signed",
+		    PF_ACTION_NONE, 0, NULL, NULL);
+		pf_result_text(r, "Signed (when relayed): %s", sigs->str);
+		pf_result_fact(r, "signed", "%s", sigs->str);
+		g_string_free(sigs, TRUE);
 		break;
 	case PF_STAGE_FINAL:
 		if (st && st->signing)
