@@ -239,6 +239,7 @@ load_signing_table(pf_dkim_keys *keys, const char *spec, GString *err)
 		gchar **f = g_strsplit_set(s, " \t", -1);
 		GPtrArray *list = NULL;
 		char *pattern = NULL;
+		bool unknown = false;	/* this line named a missing key */
 
 		for (gchar **w = f; *w; w++) {
 			pf_dkim_key *k;
@@ -253,13 +254,14 @@ load_signing_table(pf_dkim_keys *keys, const char *spec, GString *err)
 				    "not in the KeyTable\n", lr.path, lr.lineno,
 				    *w);
 				rc = -1;
+				unknown = true;
 			} else {
 				g_ptr_array_add(list, k);
 			}
 		}
 		g_strfreev(f);
 		if (list && list->len == 0) {
-			if (rc == 0)
+			if (!unknown)
 				g_string_append_printf(err, "%s:%u: expected "
 				    "\"pattern keyname\"\n", lr.path, lr.lineno);
 			rc = -1;

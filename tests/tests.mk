@@ -10,7 +10,8 @@ UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTEST_SRCDIR='"$(abs_top_srcdir)/te
 UNIT_LDADD = $(POLICY_LIBS) $(CMOCKA_LIBS)
 
 if HAVE_CMOCKA
-UNIT_TESTS = tests/test_config tests/test_size tests/test_verdict tests/test_dmarc
+UNIT_TESTS = tests/test_config tests/test_size tests/test_verdict tests/test_dmarc \
+	tests/test_dkim
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 endif
@@ -24,6 +25,9 @@ tests_test_size_LDADD = $(UNIT_LDADD)
 tests_test_dmarc_SOURCES = tests/test_dmarc.c tests/testutil.c tests/testutil.h
 tests_test_dmarc_CFLAGS = $(UNIT_CFLAGS)
 tests_test_dmarc_LDADD = $(UNIT_LDADD)
+tests_test_dkim_SOURCES = tests/test_dkim.c tests/testutil.c tests/testutil.h
+tests_test_dkim_CFLAGS = $(UNIT_CFLAGS)
+tests_test_dkim_LDADD = $(UNIT_LDADD)
 tests_test_verdict_SOURCES = tests/test_verdict.c tests/testutil.c tests/testutil.h
 tests_test_verdict_CFLAGS = $(UNIT_CFLAGS)
 tests_test_verdict_LDADD = $(UNIT_LDADD)
