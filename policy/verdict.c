@@ -181,12 +181,14 @@ pf_verdict_decide(pf_message *msg, pf_stage stage, unsigned first_result)
 	     cfg->header_on_accept)) {
 		GString *h = g_string_new(NULL);
 
+		/* reasons: findings, not the informational results */
 		g_string_printf(h, "action=%s score=%d", pf_action_name(action),
 				score);
 		for (guint i = 0; i < results->len; i++) {
 			const pf_result *r = result_at(results, i);
 
-			if (r->mode == PF_MODE_ENFORCE)
+			if (r->mode == PF_MODE_ENFORCE &&
+			    (r->action != PF_ACTION_NONE || r->score != 0))
 				g_string_append_printf(h, "%s%s",
 				    strstr(h->str, "reasons=") ? "," :
 				    " reasons=", r->code);

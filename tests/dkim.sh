@@ -117,10 +117,15 @@ like "$(head -1 "$T/plain.out")" "^DKIM-Signature: v=1; a=ed25519-sha256; c=rela
 like "$(tr -d '\n\t ' < "$T/plain.out")" "h=From:To:Subject:Date:Message-ID:From;" "From is oversigned"
 unlike "$(cat "$T/plain.out")" "; l=" "never l="
 
+like "$(cat "$T/plain.verdict")" 'dkim\.signed="d=example\.com s=r1 a=rsa-sha256; d=example\.com s=e1 a=ed25519-sha256"' "decision line: dkim.signed names d=, s= and a= of each signature"
+like "$(grep '^X-Preflight' "$T/empty.out")" "reasons=structure\.missing-" "X-Preflight carries the findings ..."
+unlike "$(grep '^X-Preflight' "$T/empty.out")" "dkim\.signed" "... but not the informational dkim.signed"
+
 # who is signed
 out=$("$PF" scan -c "$T/pf.conf" --client-ip 203.0.113.5 --from alice@example.com --emit "$T/ext.out" "$T/plain.eml")
 unlike "$(cat "$T/ext.out")" "DKIM-Signature" "unauthenticated outside client: not signed"
 like "$out" "reasons=dkim\.not-signed" "and the decision says so"
+like "$out" 'dkim\.why="client 203\.0\.113\.5 is neither authenticated nor in internal_hosts"' "with the reason as a fact"
 "$PF" scan -c "$T/pf.conf" --client-ip 203.0.113.5 --auth-user alice --from alice@example.com --emit "$T/auth.out" "$T/plain.eml" >/dev/null
 like "$(cat "$T/auth.out")" "DKIM-Signature" "authenticated client: signed"
 printf 'From: someone@other.example\nSubject: x\n\nx\n' > "$T/other.eml"
@@ -129,6 +134,14 @@ unlike "$(cat "$T/other.out")" "DKIM-Signature" "From domain without a key: not 
 printf 'From: alice@news.example.com\nSubject: x\n\nx\n' > "$T/sub.eml"
 "$PF" scan -c "$T/pf.conf" --client-ip 127.0.0.1 --emit "$T/sub.out" "$T/sub.eml" >/dev/null
 like "$(cat "$T/sub.out")" "d=example\.com" "subdomain of the configured domain: signed with it"
+
+# sign_by = envelope: the simple form signs only when d= aligns with From
+sed 's/^key_check_interval = 0$/key_check_interval = 0\nsign_by = envelope/' "$T/pf.conf" > "$T/env.conf"
+out=$("$PF" scan -c "$T/env.conf" --client-ip 127.0.0.1 --from alice@example.com --emit "$T/env.out" "$T/other.eml")
+unlike "$(cat "$T/env.out")" "DKIM-Signature" "sign_by = envelope, From other.example: d=example.com not used"
+like "$out" 'dkim\.why="d=example\.com does not align with the From domain other\.example' "and the decision says why"
+"$PF" scan -c "$T/env.conf" --client-ip 127.0.0.1 --from bounce@example.com --emit "$T/env2.out" "$T/sub.eml" >/dev/null
+like "$(cat "$T/env2.out")" "d=example\.com" "sign_by = envelope, From a subdomain: aligned, signed"
 
 # key refusals, each naming the file and the fix
 cp "$T/rsa.pem" "$T/open.pem"; chmod 644 "$T/open.pem"
