@@ -22,7 +22,9 @@
  *	text names the record to publish) and dkim.unsafe-body (a relay
  *	would rewrite the body after signing: unsafe_body_action, 451
  *	4.6.0).  Signatures are made at the FINAL stage, after the verdict,
- *	and inserted on top as DKIM-Signature headers.
+ *	and inserted on top as DKIM-Signature headers.  8-bit data is
+ *	unsafe in any MIME part not declared 8bit or binary (the parsed
+ *	structure, mime.h), or anywhere in a message without MIME headers.
  *
  *	Header fields are given to libopendkim as "Name: value" (Postfix
  *	passes the value without the space after the colon); with relaxed
@@ -37,6 +39,7 @@
 #include "check.h"
 #include "dkim.h"
 #include "dmarc.h"
+#include "mime.h"
 #include "resolver.h"
 
 typedef struct dkim_state {
@@ -286,6 +289,52 @@ check_published(pf_message *msg, dkim_state *st)
 	g_string_free(why, TRUE);
 }
 
+/*
+ * pf_mime_foreach() callback: a leaf part not declared 8bit or binary
+ * whose raw (still encoded) content has bytes above 0x7f.  A relay that
+ * downgrades to 7bit, or one that enforces the declaration, changes such
+ * a part after signing.  Appends "text/plain part declared 7bit" to arg.
+ */
+static bool
+part_8bit(pf_message *msg, GMimeObject *part, int depth, void *arg)
+{
+	GString *where = arg;
+	GMimeContentEncoding enc;
+	GMimeDataWrapper *dw;
+	GMimeStream *stream;
+	GMimeContentType *ct;
+	char buf[4096];
+	ssize_t n;
+	bool eight = false;
+
+	(void)msg;
+	(void)depth;
+	if (!GMIME_IS_PART(part))
+		return true;
+	enc = g_mime_part_get_content_encoding(GMIME_PART(part));
+	if (enc == GMIME_CONTENT_ENCODING_8BIT ||
+	    enc == GMIME_CONTENT_ENCODING_BINARY ||
+	    (dw = g_mime_part_get_content(GMIME_PART(part))) == NULL ||
+	    (stream = g_mime_data_wrapper_get_stream(dw)) == NULL)
+		return true;
+	g_mime_stream_reset(stream);
+	while (!eight && (n = g_mime_stream_read(stream, buf,
+						 sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < n && !eight; i++)
+			eight = (unsigned char)buf[i] > 0x7f;
+	g_mime_stream_reset(stream);
+	if (!eight)
+		return true;
+	ct = g_mime_object_get_content_type(part);
+	g_string_append_printf(where, "8-bit data in a %s/%s part declared "
+	    "%s", ct ? g_mime_content_type_get_media_type(ct) : "text",
+	    ct ? g_mime_content_type_get_media_subtype(ct) : "plain",
+	    enc == GMIME_CONTENT_ENCODING_DEFAULT ? "7bit (no "
+	    "Content-Transfer-Encoding)" :
+	    g_mime_content_encoding_to_string(enc));
+	return false;		/* one is enough to explain */
+}
+
 static void
 check_unsafe_body(pf_message *msg)
 {
@@ -299,10 +348,20 @@ check_unsafe_body(pf_message *msg)
 	if (msg->max_line_len > 998)
 		g_string_append_printf(what, "a line of %zu octets (the limit "
 		    "is 998)", msg->max_line_len);
-	if (msg->body_8bit && !eight_ok && !pf_message_header_get(msg,
-	    "MIME-Version", 0))
-		g_string_append_printf(what, "%s8-bit data without MIME "
-		    "headers", what->len ? ", " : "");
+	if (msg->body_8bit) {
+		GString *part = g_string_new(NULL);
+
+		if (pf_mime_message(msg))
+			pf_mime_foreach(msg, part_8bit, part);
+		if (part->len)
+			g_string_append_printf(what, "%s%s", what->len ? ", " :
+					       "", part->str);
+		else if (!eight_ok && !pf_message_header_get(msg,
+		    "MIME-Version", 0))	/* beyond what was parsed */
+			g_string_append_printf(what, "%s8-bit data without "
+			    "MIME headers", what->len ? ", " : "");
+		g_string_free(part, TRUE);
+	}
 	if (msg->bare_cr_lf)
 		g_string_append_printf(what, "%s%u bare CR or LF", what->len ?
 		    ", " : "", msg->bare_cr_lf);
