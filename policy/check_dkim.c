@@ -453,7 +453,6 @@ dkim_run(pf_message *msg, pf_stage stage)
 		}
 		r = pf_result_add(msg, PF_CHECK_DKIM, "dkim.signed",
 		    PF_ACTION_NONE, 0, NULL, NULL);
-		pf_result_text(r, "Signed (when relayed): %s", sigs->str);
 		pf_result_fact(r, "signed", "%s", sigs->str);
 		g_string_free(sigs, TRUE);
 		break;

@@ -225,12 +225,13 @@ static const conf_key conf_keys[] = {
 	{"dkim", "key_check_action", CT_ACTION, OFF(dkim.key_check_action),
 	 "tempfail", 0, 0,
 	 "Action for mail that would be signed with a key whose published "
-	 "record is missing, revoked or different (451 4.7.5)."},
+	 "record is missing, revoked, of the wrong k=/h=/s=, another key or "
+	 "this key in an encoding verifiers reject (451 4.7.5)."},
 	{"dkim", "unsafe_body_action", CT_ACTION, OFF(dkim.unsafe_body_action),
 	 "tempfail", 0, 0,
 	 "Action for mail to be signed whose body a relay would rewrite "
-	 "after signing (lines over 998 octets, 8-bit data without 8bit "
-	 "Content-Transfer-Encoding, bare CR or LF), 451 4.6.0; accept "
+	 "after signing (lines over 998 octets, 8-bit data in a MIME part "
+	 "not declared 8bit or binary, bare CR or LF), 451 4.6.0; accept "
 	 "signs anyway."},
 
 	{"spf", "mode", CT_MODE, OFF(spf.mode), "enforce", 0, 0,

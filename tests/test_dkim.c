@@ -616,6 +616,7 @@ published_answers_missing_mismatch_and_several_records(void **state)
 	f.records[1] = NULL;
 	assert_int_equal(pf_dkim_published_via(k, fake_txt, &f, 60, 500, why),
 			 PF_DKIM_PUB_OK);
+	g_free(f.last_name);
 	pf_dkim_key_free(k);
 	pf_dkim_key_free(other);
 	g_string_free(why, TRUE);
