@@ -21,6 +21,10 @@ is "$(stat -c %a "$T/rsa.pem")" 600 "keygen writes the key 0600"
 like "$(cat "$T/records")" '^r1\._domainkey\.example\.com\. IN TXT \( "v=DKIM1; k=rsa; p=[A-Za-z0-9+/=]{200,}" "[A-Za-z0-9+/=]+" \)' "keygen prints the RSA record split into 255-byte strings"
 "$PF" dkim keygen --type ed25519 --domain example.com --selector e1 --out "$T/ed.pem" >/dev/null 2>&1
 is "$?" 1 "keygen never overwrites a key"
+err=$("$PF" dkim keygen --type rsa --bits 1024 --domain example.com --selector s --out "$T/short.pem" 2>&1)
+is "$?" 2 "keygen refuses a 1024-bit RSA key ..."
+like "$err" "--bits 1024: RSA keys are 2048 to 16384 bits" "... saying why"
+[ ! -e "$T/short.pem" ]; ok $? "... and writes no file"
 
 cat > "$T/pf.conf" <<EOC
 [dkim]

@@ -115,7 +115,8 @@ pf_cmd_dkim(int argc, char **argv)
 				 NULL)) != -1) {
 		switch (ch) {
 		case 't': type = optarg; break;
-		case 'b': bits = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'b': bits = (unsigned)strtoul(optarg, NULL, 10) > 65536 ?
+			  0 : (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'd': domain = optarg; break;
 		case 's': selector = optarg; break;
 		case 'o': out = optarg; break;
@@ -150,6 +151,12 @@ pf_cmd_dkim(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(cmd, "keygen") == 0) {
+		if (strcmp(type, "rsa") == 0 && (bits < 2048 || bits > 16384)) {
+			fprintf(stderr, "preflight dkim keygen: --bits %u: RSA "
+				"keys are 2048 to 16384 bits (receivers "
+				"reject shorter keys)\n", bits);
+			return 2;
+		}
 		if ((rc = keygen(type, bits, out)) != 0)
 			return rc;
 		keyfile = out;
