@@ -5,7 +5,7 @@ bench_miltload_LDADD = $(LIBS)
 bench_noop_milter_SOURCES = bench/noop-milter.c
 bench_noop_milter_CFLAGS = $(AM_CFLAGS) $(MILTER_CFLAGS)
 bench_noop_milter_LDADD = $(MILTER_LIBS)
-EXTRA_DIST += bench/run.sh bench/mkcorpus.sh bench/README.md
+EXTRA_DIST += bench/run.sh bench/mkcorpus.sh
 CLEANFILES += bench/miltload bench/noop-milter
 
 bench: bench/miltload$(EXEEXT) bench/noop-milter$(EXEEXT) milter/preflight-milter$(EXEEXT) tools/preflight$(EXEEXT)
