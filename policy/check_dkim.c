@@ -279,6 +279,8 @@ check_unsafe_body(pf_message *msg)
 static void
 finish(pf_message *msg, dkim_state *st)
 {
+	pf_result *r;
+
 	for (guint i = 0; i < st->handles->len; i++) {
 		DKIM *d = st->handles->pdata[i];
 		pf_dkim_key *k = st->keys->pdata[i];
@@ -294,6 +296,16 @@ finish(pf_message *msg, dkim_state *st)
 			continue;
 		}
 		pf_message_add_header(msg, DKIM_SIGNHEADER, (char *)sig, true);
+		/* after the verdict: informational, for the decision line
+		 * and the audit record */
+		r = pf_result_add(msg, PF_CHECK_DKIM, "dkim.signed",
+		    PF_ACTION_NONE, 0, NULL, NULL);
+		pf_result_text(r, "Signed with d=%s s=%s (%s)", k->domain,
+		    k->selector, k->ed25519 ? "ed25519-sha256" : "rsa-sha256");
+		pf_result_fact(r, "d", "%s", k->domain);
+		pf_result_fact(r, "s", "%s", k->selector);
+		pf_result_fact(r, "a", "%s", k->ed25519 ? "ed25519-sha256" :
+		    "rsa-sha256");
 	}
 }
 

@@ -100,6 +100,11 @@ else
 	ok 0 "# SKIP opendkim-testmsg, knotd or unshare unavailable: second verifier not run"
 fi
 
+# decision line names what was signed; the key itself never appears
+out=$("$PF" scan -c "$T/pf.conf" --client-ip 127.0.0.1 --json "$T/plain.eml" 2>&1)
+like "$out" '"code":"dkim.signed".*"d":"example.com","s":"r1","a":"rsa-sha256"' "the decision records d=, s= and a= of each signature"
+unlike "$out" "$(sed -n 2p "$T/rsa.pem")" "no line of the private key in the output"
+
 # who is signed
 out=$("$PF" scan -c "$T/pf.conf" --client-ip 203.0.113.5 --from alice@example.com --emit "$T/ext.out" "$T/plain.eml")
 unlike "$(cat "$T/ext.out")" "DKIM-Signature" "unauthenticated outside client: not signed"

@@ -76,4 +76,8 @@ like "$(tr -d '\n' < "$f")" "dmarc=pass" "Authentication-Results predicts dmarc=
 like "$(cat "$f")" "X-Preflight: action=annotate .*spf\.fail" "and the SPF failure is annotated, not refused"
 like "$(grep "preflight-milter\[$MPID\]: [^ ]*: action=annotate" "$PF_TMP/mail.log")" "action=annotate stage=eom .*reasons=[a-z.,()-]*spf\.fail.* from=<user@signed\.example\.test>" "decision line: annotate with spf.fail"
 
+# the private key never reaches a log
+keyline=$(sed -n 2p "$PF_TMP/dkim.pem")
+unlike "$(cat "$PF_TMP/mail.log" "$PF_TMP/all.log" "$PF_TMP/postfix.log" 2>/dev/null)" "$keyline" "no line of the private key in any log"
+
 tap_done
