@@ -44,7 +44,7 @@ like "$(cat "$f" 2>/dev/null)" "Authentication-Results: relay\.test;.*spf=pass" 
 like "$(tr -d '\n' < "$f" 2>/dev/null)" "dmarc=pass" "and dmarc=pass"
 
 # fail under p=reject: 550 5.7.26 naming the domain, its policy, the fix
-printf 'From: User <user@fail.example.test>\nTo: bob@example.org\nSubject: unaligned\nMessage-ID: <dm1@fail.example.test>\n\nbody\n' > "$PF_TMP/fail.eml"
+printf 'From: User <user@fail.example.test>\nTo: bob@example.org\nSubject: unaligned\nDate: Tue, 24 Nov 2026 10:00:00 +0000\nMessage-ID: <dm1@fail.example.test>\n\nbody\n' > "$PF_TMP/fail.eml"
 pf_swaks --from user@fail.example.test --to bob@example.org --data "$PF_TMP/fail.eml"
 like "$(cat "$PF_LAST")" "<\*\* *550-5\.7\.26 .*fail\.example\.test" "DMARC fail: the client sees 550 5.7.26 naming the domain"
 like "$(cat "$PF_LAST")" "p=reject|policy reject|publishes p=reject" "DMARC fail: the reply names the policy"
