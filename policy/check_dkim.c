@@ -13,10 +13,9 @@
  *	each body chunk as it arrives: no second copy of the body.
  *
  *	At end of message it names the d= domains it will sign with to the
- *	DMARC check (pf_message_add_dkim_domain), records them in an
- *	informational dkim.signed result (fact signed="d=.. s=.. a=..; ..."
- *	on the decision line; dkim.not-signed with fact why= otherwise),
- *	and adds findings:
+ *	DMARC check (pf_message_add_dkim_domain) and adds findings (and an
+ *	informational dkim.not-signed, fact why=, for mail it does not
+ *	sign):
  *	dkim.key-not-published (the selector's record is missing, revoked,
  *	of the wrong type or another key: key_check_action, 451 4.7.5, the
  *	text names the record to publish) and dkim.unsafe-body (a relay
@@ -380,6 +379,8 @@ check_unsafe_body(pf_message *msg)
 static void
 finish(pf_message *msg, dkim_state *st)
 {
+	pf_result *r;
+
 	for (guint i = 0; i < st->handles->len; i++) {
 		DKIM *d = st->handles->pdata[i];
 		pf_dkim_key *k = st->keys->pdata[i];
@@ -395,6 +396,16 @@ finish(pf_message *msg, dkim_state *st)
 			continue;
 		}
 		pf_message_add_header(msg, DKIM_SIGNHEADER, (char *)sig, true);
+		/* after the verdict: informational, for the decision line
+		 * and the audit record */
+		r = pf_result_add(msg, PF_CHECK_DKIM, "dkim.signed",
+		    PF_ACTION_NONE, 0, NULL, NULL);
+		pf_result_text(r, "Signed with d=%s s=%s (%s)", k->domain,
+		    k->selector, k->ed25519 ? "ed25519-sha256" : "rsa-sha256");
+		pf_result_fact(r, "d", "%s", k->domain);
+		pf_result_fact(r, "s", "%s", k->selector);
+		pf_result_fact(r, "a", "%s", k->ed25519 ? "ed25519-sha256" :
+		    "rsa-sha256");
 	}
 }
 
@@ -403,8 +414,6 @@ dkim_run(pf_message *msg, pf_stage stage)
 {
 	dkim_state *st = msg->state[PF_CHECK_DKIM];
 	pf_result *r;
-	GString *sigs;
-	guint nresults;
 
 	switch (stage) {
 	case PF_STAGE_EOH:
@@ -434,27 +443,13 @@ dkim_run(pf_message *msg, pf_stage stage)
 			}
 			break;
 		}
-		nresults = msg->results->len;
-		check_published(msg, st);
-		check_unsafe_body(msg);
-		sigs = g_string_new(NULL);
 		for (guint i = 0; i < st->keys->len; i++) {
 			pf_dkim_key *k = st->keys->pdata[i];
 
 			pf_message_add_dkim_domain(msg, k->domain);
-			g_string_append_printf(sigs, "%sd=%s s=%s a=%s",
-			    i ? "; " : "", k->domain, k->selector, k->ed25519 ?
-			    "ed25519-sha256" : "rsa-sha256");
 		}
-		/* informational: the decision line and audit record say it */
-		if (msg->results->len != nresults) {	/* refused above */
-			g_string_free(sigs, TRUE);
-			break;
-		}
-		r = pf_result_add(msg, PF_CHECK_DKIM, "dkim.signed",
-		    PF_ACTION_NONE, 0, NULL, NULL);
-		pf_result_fact(r, "signed", "%s", sigs->str);
-		g_string_free(sigs, TRUE);
+		check_published(msg, st);
+		check_unsafe_body(msg);
 		break;
 	case PF_STAGE_FINAL:
 		if (st && st->signing)

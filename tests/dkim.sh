@@ -11,7 +11,7 @@ PF="$B/tools/preflight"
 /usr/bin/python3 -c 'import dkim' 2>/dev/null || skip_all "python3-dkim not installed"
 T=$(mktemp -d) || exit 1
 KNOT_CONF=""
-trap '[ -n "$KNOT_CONF" ] && pf_knot_stop; rm -rf "$T"' EXIT
+trap '[ -n "$KNOT_CONF" ] && pf_knot_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 
 "$PF" dkim keygen --type rsa --bits 2048 --domain example.com --selector r1 --out "$T/rsa.pem" > "$T/records"
 ok $? "keygen: RSA-2048 key"
@@ -121,9 +121,13 @@ like "$(head -1 "$T/plain.out")" "^DKIM-Signature: v=1; a=ed25519-sha256; c=rela
 like "$(tr -d '\n\t ' < "$T/plain.out")" "h=From:To:Subject:Date:Message-ID:From;" "From is oversigned"
 unlike "$(cat "$T/plain.out")" "; l=" "never l="
 
-like "$(cat "$T/plain.verdict")" 'dkim\.signed="d=example\.com s=r1 a=rsa-sha256; d=example\.com s=e1 a=ed25519-sha256"' "decision line: dkim.signed names d=, s= and a= of each signature"
 like "$(grep '^X-Preflight' "$T/empty.out")" "reasons=structure\.missing-" "X-Preflight carries the findings ..."
 unlike "$(grep '^X-Preflight' "$T/empty.out")" "dkim\.signed" "... but not the informational dkim.signed"
+
+# decision line names what was signed; the key itself never appears
+out=$("$PF" scan -c "$T/pf.conf" --client-ip 127.0.0.1 --json "$T/plain.eml" 2>&1)
+like "$out" '"code":"dkim.signed".*"d":"example.com","s":"r1","a":"rsa-sha256"' "the decision records d=, s= and a= of each signature"
+unlike "$out" "$(sed -n 2p "$T/rsa.pem")" "no line of the private key in the output"
 
 # who is signed
 out=$("$PF" scan -c "$T/pf.conf" --client-ip 203.0.113.5 --from alice@example.com --emit "$T/ext.out" "$T/plain.eml")

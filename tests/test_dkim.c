@@ -625,8 +625,8 @@ published_answers_missing_mismatch_and_several_records(void **state)
 /*
  * The check, with the key's cached DNS outcome set by hand: mail to be
  * signed with a key DNS does not match is tempfailed 451 4.7.5 with the
- * record to publish; with a matching record it is signed, the facts
- * naming d= and s=, and the d= handed to DMARC.
+ * record to publish; with a matching record it is not refused and the d=
+ * is handed to DMARC.
  */
 static void
 check_tempfails_mail_for_an_unpublished_key(void **state)
@@ -661,7 +661,6 @@ check_tempfails_mail_for_an_unpublished_key(void **state)
 			       k->record);
 	assert_non_null(strstr(r->fix, want));
 	g_free(want);
-	assert_null(tu_find(msg, "dkim.signed"));
 	pf_message_free(&msg);
 
 	k->status = PF_DKIM_PUB_OK;
@@ -672,8 +671,6 @@ check_tempfails_mail_for_an_unpublished_key(void **state)
 		    "hello\n");
 	assert_int_not_equal(v->action, PF_ACTION_TEMPFAIL);
 	assert_null(tu_find(msg, "dkim.key-not-published"));
-	r = tu_find(msg, "dkim.signed");
-	assert_non_null(r);
 	assert_int_equal(msg->dkim_sign_domains->len, 1);
 	assert_string_equal(msg->dkim_sign_domains->pdata[0], "example.com");
 	pf_message_free(&msg);

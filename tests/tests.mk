@@ -4,8 +4,8 @@ LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver
 TESTS_ENVIRONMENT = CMOCKA_MESSAGE_OUTPUT=TAP top_srcdir='$(abs_top_srcdir)' \
 	top_builddir='$(abs_top_builddir)' \
 	PREFLIGHT_INTEGRATION='$(PREFLIGHT_INTEGRATION)' \
-	LSAN_OPTIONS="suppressions=$(abs_top_srcdir)/tests/lsan.supp:print_suppressions=0" \
-	ASAN_OPTIONS="$${ASAN_OPTIONS:-fast_unwind_on_malloc=0}"; \
+	LSAN_OPTIONS='suppressions=$(abs_top_srcdir)/tests/lsan.supp:print_suppressions=0' \
+	ASAN_OPTIONS='fast_unwind_on_malloc=0'; \
 	export CMOCKA_MESSAGE_OUTPUT top_srcdir top_builddir PREFLIGHT_INTEGRATION \
 	LSAN_OPTIONS ASAN_OPTIONS;
 
@@ -44,10 +44,9 @@ SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh tests/dkim.s
 	tests/static-analysis.sh
 TESTS += $(SCRIPT_TESTS) $(INTEGRATION_TESTS)
 EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh \
-	tests/lsan.supp \
 	tests/integration/smtp.py tests/deps.sh tests/run-all.sh tests/tap.sh \
 	tests/data tests/milter tests/knot.sh tests/dkim-verify.py \
-	tests/content-corpus.py
+	tests/content-corpus.py tests/lsan.supp
 
 ## the OpenSPF RFC 7208 suite through the SPF layer (about 15 s; needs knot
 ## and python3-yaml): make check-rfc7208

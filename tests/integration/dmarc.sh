@@ -44,7 +44,7 @@ like "$(cat "$f" 2>/dev/null)" "Authentication-Results: relay\.test;.*spf=pass" 
 like "$(tr -d '\n' < "$f" 2>/dev/null)" "dmarc=pass" "and dmarc=pass"
 
 # fail under p=reject: 550 5.7.26 naming the domain, its policy, the fix
-printf 'From: User <user@fail.example.test>\nTo: bob@example.org\nSubject: unaligned\nMessage-ID: <dm1@fail.example.test>\n\nbody\n' > "$PF_TMP/fail.eml"
+printf 'From: User <user@fail.example.test>\nTo: bob@example.org\nSubject: unaligned\nDate: Tue, 24 Nov 2026 10:00:00 +0000\nMessage-ID: <dm1@fail.example.test>\n\nbody\n' > "$PF_TMP/fail.eml"
 pf_swaks --from user@fail.example.test --to bob@example.org --data "$PF_TMP/fail.eml"
 like "$(cat "$PF_LAST")" "<\*\* *550-5\.7\.26 .*fail\.example\.test" "DMARC fail: the client sees 550 5.7.26 naming the domain"
 like "$(cat "$PF_LAST")" "p=reject|policy reject|publishes p=reject" "DMARC fail: the reply names the policy"
@@ -75,5 +75,9 @@ is "$res" "d=signed.example.test s=s1 ok" "the relayed message's DKIM signature 
 like "$(tr -d '\n' < "$f")" "dmarc=pass" "Authentication-Results predicts dmarc=pass"
 like "$(cat "$f")" "X-Preflight: action=annotate .*spf\.fail" "and the SPF failure is annotated, not refused"
 like "$(grep "preflight-milter\[$MPID\]: [^ ]*: action=annotate" "$PF_TMP/mail.log")" "action=annotate stage=eom .*reasons=[a-z.,()-]*spf\.fail.* from=<user@signed\.example\.test>" "decision line: annotate with spf.fail"
+
+# the private key never reaches a log
+keyline=$(sed -n 2p "$PF_TMP/dkim.pem")
+unlike "$(cat "$PF_TMP/mail.log" "$PF_TMP/all.log" "$PF_TMP/postfix.log" 2>/dev/null)" "$keyline" "no line of the private key in any log"
 
 tap_done

@@ -1,0 +1,168 @@
+#!/bin/bash
+# run.sh - the benchmark, one table from one invocation (make bench).
+# Direct: bench/miltload drives each milter over the milter protocol with
+# the corpus (small 2 KB, typical 20 KB, large 5 MB): a no-op libmilter
+# filter, OpenDKIM signing rsa-2048, preflight signing only (rsa-2048),
+# preflight with every check (SPF/DMARC against a loopback knot with a
+# warm cache, content checks, rsa-2048 signing).  End to end: smtp-source
+# -> private Postfix -> smtp-sink with no milter, OpenDKIM and preflight,
+# over a unix socket and loopback TCP.  Ratios are within this one run.
+# Knobs: BENCH_QUICK=1 (about 1 minute), BENCH_MSGS (direct small/typical,
+# default 4000), BENCH_E2E (end-to-end messages, default 2000).
+# Ports: Postfix 3525/3526, milters 3891-3899, knot 5358; loopback only.
+set -u
+S=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+B=${top_builddir:-$S}
+N=${BENCH_MSGS:-4000}
+E2E=${BENCH_E2E:-2000}
+if [ "${BENCH_QUICK:-0}" = 1 ]; then N=800; E2E=500; fi
+NL=$(( N / 100 + 10 ))
+export PF_SMTP_PORT=3525 PF_SINK_PORT=3526 PF_DNS_PORT=5358
+top_srcdir=$S top_builddir=$B
+. "$S/tests/integration/lib.sh"	# PF_TMP, cleanup trap, Postfix/knot/sink
+W=$PF_TMP
+chmod 755 "$W"
+LOAD="$B/bench/miltload"
+
+echo "preparing corpus, keys, DNS..." >&2
+bash "$S/bench/mkcorpus.sh" "$W/corpus"
+"$B/tools/preflight" dkim keygen --type rsa --domain bench.test --selector s1 --out "$W/rsa.pem" > "$W/records"
+chown nobody "$W/rsa.pem"
+mkdir -p "$W/zones"
+{ printf '$ORIGIN bench.test.\n$TTL 3600\n@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.1\n'
+  printf '@ TXT "v=spf1 ip4:192.0.2.10 -all"\n_dmarc TXT "v=DMARC1; p=reject"\n'
+  printf 's1._domainkey TXT %s\n' "$(sed 's/.*( \(.*\) )$/\1/' "$W/records")"; } > "$W/zones/bench.test.zone"
+pf_start_knot "$W/zones" >/dev/null || { echo "knot failed" >&2; exit 1; }
+pf_unbound_conf "$W/unbound.conf"
+
+pids=""
+start() {	# name command...: start in the background, wait for its socket
+	local name=$1; shift
+	"$@" > "$W/$name.log" 2>&1 &
+	local pid=$!
+	pf_track_pid "$pid"
+	eval "pid_$name=$pid"
+	for _ in $(seq 1 100); do
+		grep -q "^unix:" <<<"${sock[$name]}" && [ -S "${sock[$name]#unix:}" ] && break
+		grep -q "^inet:" <<<"${sock[$name]}" && pf_wait_port "$(echo "${sock[$name]}" | sed 's/inet:\([0-9]*\)@.*/\1/')" 1 >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+}
+declare -A sock
+pfconf() {	# name socket extra
+	cat > "$W/$1.conf" <<EOC
+[milter]
+user = nobody
+pidfile =
+socket = $2
+[dns]
+config_file = $W/unbound.conf
+[dkim]
+domain = bench.test
+selector = s1
+key_file = $W/rsa.pem
+$3
+EOC
+}
+allchecks_off="[size]
+mode = off
+[from]
+mode = off
+[spf]
+mode = off
+[dmarc]
+mode = off
+[attach]
+mode = off
+[structure]
+mode = off
+[links]
+mode = off
+[text]
+mode = off
+[bulk]
+mode = off"
+odkconf() {	# name socket
+	cat > "$W/$1.conf" <<EOC
+Mode s
+Domain bench.test
+Selector s1
+KeyFile $W/rsa.pem
+Socket $2
+InternalHosts 127.0.0.0/8
+RequireSafeKeys false
+Canonicalization relaxed/relaxed
+Syslog no
+EOC
+}
+
+for t in unix tcp; do
+	if [ $t = unix ]; then s() { echo "unix:$W/$1.sock"; }; o() { echo "local:$W/$1.sock"; }; port=""
+	else s() { echo "inet:$2@127.0.0.1"; }; o() { echo "inet:$2@127.0.0.1"; }; fi
+	sock[noop_$t]=$(s noop_$t 3891); sock[odk_$t]=$(s odk_$t 3892)
+	sock[pfsign_$t]=$(s pfsign_$t 3893); sock[pffull_$t]=$(s pffull_$t 3894)
+	[ $t = tcp ] && { sock[noop_$t]=inet:3891@127.0.0.1; sock[odk_$t]=inet:3892@127.0.0.1; sock[pfsign_$t]=inet:3893@127.0.0.1; sock[pffull_$t]=inet:3894@127.0.0.1; }
+	start noop_$t "$B/bench/noop-milter" -p "${sock[noop_$t]}"
+	odkconf odk_$t "$( [ $t = unix ] && echo "local:$W/odk_$t.sock" || echo "inet:3892@127.0.0.1")"
+	start odk_$t opendkim -f -x "$W/odk_$t.conf"
+	pfconf pfsign_$t "${sock[pfsign_$t]}" "key_check_interval = 0
+$allchecks_off"
+	start pfsign_$t "$B/milter/preflight-milter" -f -c "$W/pfsign_$t.conf"
+	pfconf pffull_$t "${sock[pffull_$t]}" "[spf]
+egress_ips = 192.0.2.10"
+	start pffull_$t "$B/milter/preflight-milter" -f -c "$W/pffull_$t.conf"
+done
+sleep 1
+
+rsa=$(openssl speed -seconds 2 rsa2048 2>/dev/null | awk '/^rsa 2048/ {print $6}')
+ed=$(openssl speed -seconds 2 ed25519 2>/dev/null | awk '/ed25519/ && /Ed25519/ {print $(NF-1)}' | tail -1)
+echo "# preflight benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -r)"
+echo "# raw crypto on one core (openssl speed): RSA-2048 ${rsa:-?} sign/s, Ed25519 ${ed:-?} sign/s"
+echo
+echo "## direct: bench/miltload, 10 connections, unix socket"
+printf '%-22s %-8s %8s %10s %9s %9s %11s\n' milter corpus msgs rate/s p50_ms p99_ms peak_rss_kb
+declare -A rate
+for m in noop odk pfsign pffull; do
+	for c in small typical large; do
+		n=$N; [ $c = large ] && n=$NL
+		pid=$(eval echo "\$pid_${m}_unix")
+		out=$("$LOAD" -s "${sock[${m}_unix]}" -c 10 -n $n -p "$pid" -m "$W/corpus/$c.eml")
+		r=$(sed -n 's/.* rate=\([0-9.]*\).*/\1/p' <<<"$out"); rate[$m.$c]=$r
+		printf '%-22s %-8s %8s %10s %9s %9s %11s\n' "$m" "$c" "$n" "$r" \
+			"$(sed -n 's/.* p50_ms=\([0-9.]*\).*/\1/p' <<<"$out")" \
+			"$(sed -n 's/.* p99_ms=\([0-9.]*\).*/\1/p' <<<"$out")" \
+			"$(sed -n 's/.* peak_rss_kb=\([0-9]*\).*/\1/p' <<<"$out")"
+		grep -q "errors=0" <<<"$out" || echo "  ! $out"
+	done
+done
+echo "(noop = do-nothing libmilter filter; odk = OpenDKIM rsa-2048 signing; pfsign = preflight signing only;"
+echo " pffull = preflight with every check: SPF+DMARC via the warm resolver cache, content, rsa-2048 signing)"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }'; }
+echo "ratios (typical): pffull/odk $(ratio "${rate[pffull.typical]}" "${rate[odk.typical]}"), pfsign/odk $(ratio "${rate[pfsign.typical]}" "${rate[odk.typical]}"), pfsign/raw-RSA $(ratio "${rate[pfsign.small]}" "${rsa:-0}") (small)"
+echo
+
+echo "## end to end: smtp-source -s 10 -m $E2E -l 4096 -> Postfix -> smtp-sink"
+pf_start_sink >/dev/null
+pf_start_postfix "" >/dev/null || { echo "postfix failed" >&2; exit 1; }
+postconf -c "$W/postfix/etc" -e default_process_limit=60 >/dev/null
+e2e() {	# label milter-spec
+	local spec=$2 t0 ms n0
+	postconf -c "$W/postfix/etc" -e "smtpd_milters=$spec" "non_smtpd_milters=$spec" >/dev/null
+	pf_postfix_cmd reload >/dev/null 2>&1; sleep 1.5
+	n0=$(pf_sink_count)
+	t0=$(date +%s%N)
+	smtp-source -s 10 -m "$E2E" -l 4096 -f alice@bench.test -t bob@bench.test 127.0.0.1:$PF_SMTP_PORT >/dev/null 2>&1
+	pf_sink_wait $((n0 + E2E)) 300 >/dev/null
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	awk -v n="$E2E" -v ms="$ms" 'BEGIN { printf "%.1f", n * 1000 / ms }'
+}
+pfspec() { case $1 in unix:*) echo "$1";; inet:*) echo "$1" | sed 's/inet:\([0-9]*\)@\(.*\)/inet:\2:\1/';; esac; }
+printf '%-34s %10s %10s\n' path msg/s vs-none
+none=$(e2e none "")
+printf '%-34s %10s %10s\n' "no milter" "$none" 1.00
+for t in unix tcp; do
+	for m in noop odk pffull; do
+		r=$(e2e "$m-$t" "$(pfspec "${sock[${m}_$t]}")")
+		printf '%-34s %10s %10s\n' "$m over $t" "$r" "$(ratio "$r" "$none")"
+	done
+done

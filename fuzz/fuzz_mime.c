@@ -1,0 +1,51 @@
+/*
+ * fuzz_mime - libFuzzer target: MIME parsing and the content checks
+ * (attachment sniffing and archive listing with libarchive, structure,
+ * link extraction from HTML and text, text rules, bulk) on one message,
+ * with the other checks off so that every execution reaches them.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "feed.h"
+#include "message.h"
+#include "verdict.h"
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+static pf_config *cfg;
+
+static void
+quiet(int priority, const char *line, void *arg)
+{
+	(void)priority;
+	(void)line;
+	(void)arg;
+}
+
+int
+LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+	pf_conninfo ci = {.client_addr = "192.0.2.1"};
+	pf_message *msg;
+
+	if (cfg == NULL) {
+		static const char conf[] = "[size]\nmode = off\n[from]\nmode = off\n"
+		    "[dkim]\nmode = off\n[spf]\nmode = off\n[dmarc]\nmode = off\n";
+		FILE *fp = fmemopen((void *)conf, sizeof(conf) - 1, "r");
+		GString *err = g_string_new(NULL);
+
+		pf_log_capture(quiet, NULL);
+		cfg = pf_config_load_fp(fp, "fuzz.conf", err);
+		fclose(fp);
+		g_string_free(err, TRUE);
+		if (cfg == NULL)
+			return 0;
+	}
+	msg = pf_message_new(cfg, &ci);
+	(void)pf_message_mail(msg, "a@example.com", NULL);
+	(void)pf_message_rcpt(msg, "b@example.org");
+	(void)pf_feed_raw(msg, data, size, NULL);
+	pf_message_free(&msg);
+	return 0;
+}
