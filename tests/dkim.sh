@@ -30,6 +30,8 @@ key_file = $T/rsa.pem
 selector2 = e1
 key_file2 = $T/ed.pem
 key_check_interval = 0
+[structure]
+mode = off
 EOC
 
 # the corpus: messages that trip naive signers
