@@ -1,50 +1,81 @@
 /*
  * NAME
- *	check_bulk - bulk mail without one-click unsubscribe
+ *	check_bulk - unsubscribe headers on bulk mail (RFC 2369, RFC 8058)
  * SYNOPSIS
  *	extern const pf_check pf_check_bulk;
  * DESCRIPTION
- *	A message is bulk when it has [bulk] recipients or more, or a
- *	Precedence: bulk or list field.  Large receivers (Gmail, Yahoo,
- *	Microsoft, since 2024) require bulk mail to carry an https
- *	List-Unsubscribe and "List-Unsubscribe-Post: List-Unsubscribe=
- *	One-Click" (RFC 8058); without them: bulk.no-one-click-unsubscribe,
- *	[bulk] score.  (Both fields should also be DKIM-signed: they are in
- *	[dkim] signed_headers by default.)
+ *	At end of message, when the message is bulk (content.h: [bulk]
+ *	recipients or more, Precedence: bulk/list/junk, or List-Id), one of:
+ *
+ *	bulk.no-list-unsubscribe (no_unsubscribe_score): no List-Unsubscribe;
+ *	bulk.unsubscribe-not-https (not_https_score): List-Unsubscribe has
+ *	no https URI, so one-click unsubscribe is impossible;
+ *	bulk.no-one-click (no_one_click_score): an https URI but no
+ *	"List-Unsubscribe-Post: List-Unsubscribe=One-Click".
+ *
+ *	Receivers also require both headers to be covered by the DKIM
+ *	signature; that is the signer's configuration (its signed header
+ *	list) and is not checked here.
  */
-#include <string.h>
-
-#include "check.h"
+#include "content.h"
 
 static void
 bulk_run(pf_message *msg, pf_stage stage)
 {
 	const pf_bulk_conf *bc = &msg->cfg->bulk;
-	const char *prec = pf_message_header_get(msg, "Precedence", 0);
-	const char *lu = pf_message_header_get(msg, "List-Unsubscribe", 0);
-	const char *lup = pf_message_header_get(msg, "List-Unsubscribe-Post",
-						0);
-	bool bulk, https, oneclick;
-	pf_result *r;
+	GString *why;
+	pf_result *r = NULL;
 
-	if (stage != PF_STAGE_EOM || bc->score == 0)
+	if (pf_content_check_off(msg, PF_CHECK_BULK))
 		return;
-	bulk = msg->rcpts->len >= bc->recipients ||
-	    (prec && (strstr(prec, "bulk") || strstr(prec, "list")));
-	if (!bulk)
+	why = g_string_new(NULL);
+	if (!pf_content_is_bulk(msg, why)) {
+		g_string_free(why, TRUE);
 		return;
-	https = lu && strstr(lu, "<https://");
-	oneclick = lup && strstr(lup, "List-Unsubscribe=One-Click");
-	if (https && oneclick)
-		return;
-	r = pf_result_add(msg, PF_CHECK_BULK, "bulk.no-one-click-unsubscribe",
-			  PF_ACTION_NONE, (int)bc->score, "550", "5.7.1");
-	pf_result_text(r, "Bulk mail (%u recipients%s) without %s: Gmail, "
-	    "Yahoo and Microsoft refuse or junk it", msg->rcpts->len,
-	    prec ? ", Precedence" : "", !https ? "an https List-Unsubscribe" :
-	    "List-Unsubscribe-Post: List-Unsubscribe=One-Click");
-	pf_result_fix(r, "Add List-Unsubscribe: <https://...> and "
-	    "List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058)");
+	}
+	switch (pf_content_unsubscribe(msg)) {
+	case PF_UNSUB_NONE:
+		if ((r = pf_content_add(msg, PF_CHECK_BULK,
+		    "bulk.no-list-unsubscribe", PF_ACTION_NONE,
+		    (int)bc->no_unsubscribe_score, NULL, NULL))) {
+			pf_result_text(r, "Bulk mail (%s) without a "
+			    "List-Unsubscribe header", why->str);
+			pf_result_fix(r, "Add \"List-Unsubscribe: "
+			    "<https://...>, <mailto:...>\" and "
+			    "\"List-Unsubscribe-Post: List-Unsubscribe="
+			    "One-Click\" (RFC 8058); large receivers "
+			    "require them");
+		}
+		break;
+	case PF_UNSUB_NO_HTTPS:
+		if ((r = pf_content_add(msg, PF_CHECK_BULK,
+		    "bulk.unsubscribe-not-https", PF_ACTION_NONE,
+		    (int)bc->not_https_score, NULL, NULL))) {
+			pf_result_text(r, "Bulk mail (%s) whose "
+			    "List-Unsubscribe has no https URI", why->str);
+			pf_result_fix(r, "Add an <https://...> unsubscribe URI "
+			    "to List-Unsubscribe and \"List-Unsubscribe-Post: "
+			    "List-Unsubscribe=One-Click\" (RFC 8058)");
+		}
+		break;
+	case PF_UNSUB_NO_POST:
+		if ((r = pf_content_add(msg, PF_CHECK_BULK,
+		    "bulk.no-one-click", PF_ACTION_NONE,
+		    (int)bc->no_one_click_score, NULL, NULL))) {
+			pf_result_text(r, "Bulk mail (%s) without "
+			    "\"List-Unsubscribe-Post: List-Unsubscribe="
+			    "One-Click\"", why->str);
+			pf_result_fix(r, "Add that header and accept the POST "
+			    "at the https URI (RFC 8058); sign both headers "
+			    "with DKIM");
+		}
+		break;
+	case PF_UNSUB_ONE_CLICK:
+		break;
+	}
+	if (r)
+		pf_result_fact(r, "bulk", "%s", why->str);
+	g_string_free(why, TRUE);
 }
 
 static pf_mode *

@@ -289,49 +289,41 @@ check_published(pf_message *msg, dkim_state *st)
 }
 
 /*
- * pf_mime_foreach() callback: a leaf part not declared 8bit or binary
- * whose raw (still encoded) content has bytes above 0x7f.  A relay that
- * downgrades to 7bit, or one that enforces the declaration, changes such
- * a part after signing.  Appends "text/plain part declared 7bit" to arg.
+ * The first leaf part not declared 8bit or binary whose raw (still
+ * encoded) content has bytes above 0x7f: a relay that downgrades to 7bit,
+ * or one that enforces the declaration, changes such a part after
+ * signing.  Appends "8-bit data in part 2 (text/html) declared 7bit ..." to
+ * where; false when there is none.
  */
 static bool
-part_8bit(pf_message *msg, GMimeObject *part, int depth, void *arg)
+part_8bit(pf_message *msg, GString *where)
 {
-	GString *where = arg;
-	GMimeContentEncoding enc;
-	GMimeDataWrapper *dw;
-	GMimeStream *stream;
-	GMimeContentType *ct;
-	char buf[4096];
-	ssize_t n;
-	bool eight = false;
+	pf_mime *mime = pf_mime_get(msg);
 
-	(void)msg;
-	(void)depth;
-	if (!GMIME_IS_PART(part))
-		return true;
-	enc = g_mime_part_get_content_encoding(GMIME_PART(part));
-	if (enc == GMIME_CONTENT_ENCODING_8BIT ||
-	    enc == GMIME_CONTENT_ENCODING_BINARY ||
-	    (dw = g_mime_part_get_content(GMIME_PART(part))) == NULL ||
-	    (stream = g_mime_data_wrapper_get_stream(dw)) == NULL)
-		return true;
-	g_mime_stream_reset(stream);
-	while (!eight && (n = g_mime_stream_read(stream, buf,
-						 sizeof(buf))) > 0)
-		for (ssize_t i = 0; i < n && !eight; i++)
-			eight = (unsigned char)buf[i] > 0x7f;
-	g_mime_stream_reset(stream);
-	if (!eight)
-		return true;
-	ct = g_mime_object_get_content_type(part);
-	g_string_append_printf(where, "8-bit data in a %s/%s part declared "
-	    "%s", ct ? g_mime_content_type_get_media_type(ct) : "text",
-	    ct ? g_mime_content_type_get_media_subtype(ct) : "plain",
-	    enc == GMIME_CONTENT_ENCODING_DEFAULT ? "7bit (no "
-	    "Content-Transfer-Encoding)" :
-	    g_mime_content_encoding_to_string(enc));
-	return false;		/* one is enough to explain */
+	for (guint i = 0; mime->message && i < mime->parts->len; i++) {
+		pf_mime_part *part = mime->parts->pdata[i];
+		GMimeContentEncoding enc;
+		const GByteArray *raw;
+		bool eight = false;
+
+		if (!GMIME_IS_PART(part->object))
+			continue;
+		enc = g_mime_part_get_content_encoding(GMIME_PART(part->object));
+		if (enc == GMIME_CONTENT_ENCODING_8BIT ||
+		    enc == GMIME_CONTENT_ENCODING_BINARY ||
+		    (raw = pf_mime_part_raw(part)) == NULL)
+			continue;
+		for (guint j = 0; j < raw->len && !eight; j++)
+			eight = raw->data[j] > 0x7f;
+		if (!eight)
+			continue;
+		g_string_append_printf(where, "8-bit data in %s declared %s",
+		    pf_mime_part_name(part), enc == GMIME_CONTENT_ENCODING_DEFAULT ?
+		    "7bit (no Content-Transfer-Encoding)" :
+		    g_mime_content_encoding_to_string(enc));
+		return true;	/* one is enough to explain */
+	}
+	return false;
 }
 
 static void
@@ -350,9 +342,7 @@ check_unsafe_body(pf_message *msg)
 	if (msg->body_8bit) {
 		GString *part = g_string_new(NULL);
 
-		if (pf_mime_message(msg))
-			pf_mime_foreach(msg, part_8bit, part);
-		if (part->len)
+		if (part_8bit(msg, part))
 			g_string_append_printf(what, "%s%s", what->len ? ", " :
 					       "", part->str);
 		else if (!eight_ok && !pf_message_header_get(msg,

@@ -289,81 +289,158 @@ static const conf_key conf_keys[] = {
 	 "/usr/share/publicsuffix/public_suffix_list.dat). Empty: the list "
 	 "built into libpsl."},
 
-	{"attach", "mode", CT_MODE, OFF(attach.mode), "enforce", 0, 0,
-	 "Executable and script attachments: off, monitor or enforce."},
-	{"attach", "action", CT_ACTION, OFF(attach.action), "reject", 0, 0,
-	 "Action for a dangerous attachment (550 5.7.1 naming the file)."},
-	{"attach", "extensions", CT_STR, OFF(attach.extensions),
-	 "exe scr com pif cpl bat cmd ps1 vbs vbe js jse wsf wsh hta jar msi "
-	 "msp lnk iso img vhd reg", 0, 0,
-	 "File name extensions receivers block, also inside archives and "
-	 "behind a harmless extension (invoice.pdf.exe)."},
-	{"attach", "archive_max_entries", CT_UINT,
-	 OFF(attach.archive_max_entries), "1000", 1, 1000000,
-	 "Most archive members listed per attachment."},
-
 	{"structure", "mode", CT_MODE, OFF(structure.mode), "enforce", 0, 0,
-	 "Message structure (RFC 5322, MIME): off, monitor or enforce."},
-	{"structure", "missing_score", CT_UINT, OFF(structure.missing_score),
-	 "1", 0, 1000, "Score for a missing Date or Message-ID."},
-	{"structure", "duplicate_score", CT_UINT,
-	 OFF(structure.duplicate_score), "5", 0, 1000,
-	 "Score for two Date, Message-ID or Subject fields."},
-	{"structure", "long_line_score", CT_UINT,
-	 OFF(structure.long_line_score), "5", 0, 1000,
-	 "Score for a line over 998 octets (RFC 5322 2.1.1)."},
+	 "RFC 5322/MIME conformance of the parsed message: off, monitor or "
+	 "enforce."},
+	{"structure", "long_line_action", CT_ACTION,
+	 OFF(structure.long_line_action), "reject", 0, 0,
+	 "Action for a header or body line over 998 octets (RFC 5322 2.1.1; "
+	 "MTAs split or refuse it), 550 5.6.0."},
+	{"structure", "duplicate_action", CT_ACTION,
+	 OFF(structure.duplicate_action), "reject", 0, 0,
+	 "Action for a second Date, Message-ID or Subject header (RFC 5322 "
+	 "3.6 allows one; large receivers refuse), 550 5.6.0."},
 	{"structure", "header_8bit_score", CT_UINT,
 	 OFF(structure.header_8bit_score), "3", 0, 1000,
-	 "Score for raw 8-bit bytes in a header field (not RFC 2047 "
-	 "encoded)."},
-	{"structure", "broken_mime_score", CT_UINT,
-	 OFF(structure.broken_mime_score), "5", 0, 1000,
-	 "Score for a multipart without its closing boundary."},
-
+	 "Score for raw 8-bit bytes in a header value instead of RFC 2047 "
+	 "encoded words."},
+	{"structure", "unterminated_score", CT_UINT,
+	 OFF(structure.unterminated_score), "5", 0, 1000,
+	 "Score for a multipart whose closing boundary is missing."},
+	{"structure", "bad_encoding_score", CT_UINT,
+	 OFF(structure.bad_encoding_score), "5", 0, 1000,
+	 "Score for a part whose base64 or quoted-printable content cannot be "
+	 "decoded cleanly."},
+	{"structure", "missing_date_score", CT_UINT,
+	 OFF(structure.missing_date_score), "3", 0, 1000,
+	 "Score for a message without a Date header."},
+	{"structure", "missing_message_id_score", CT_UINT,
+	 OFF(structure.missing_message_id_score), "3", 0, 1000,
+	 "Score for a message without a Message-ID header."},
+	{"structure", "missing_subject_score", CT_UINT,
+	 OFF(structure.missing_subject_score), "1", 0, 1000,
+	 "Score for a message without a Subject header."},
+	{"structure", "unparsable_score", CT_UINT,
+	 OFF(structure.unparsable_score), "5", 0, 1000,
+	 "Score for a message the MIME parser cannot make sense of."},
+	{"attach", "mode", CT_MODE, OFF(attach.mode), "enforce", 0, 0,
+	 "Dangerous attachments, by name and by content: off, monitor or "
+	 "enforce."},
+	{"attach", "action", CT_ACTION, OFF(attach.action), "reject", 0, 0,
+	 "Action for a dangerous file (extension, double extension, "
+	 "executable content, archive member, HTML smuggling), 550 5.7.1 "
+	 "naming the file."},
+	{"attach", "dangerous_extensions", CT_STR,
+	 OFF(attach.dangerous_extensions),
+	 "exe scr com pif cpl dll sys js jse vbs vbe wsf wsh wsc ps1 psm1 bat "
+	 "cmd hta jar msi msp mst lnk iso img vhd vhdx reg scf inf appx "
+	 "appxbundle msix msixbundle application gadget chm sct cab apk dmg "
+	 "mjs vb xll jnlp msc ade adp ins isp mde nsh shb vxd diagcab", 0, 0,
+	 "File name extensions refused in attachments and inside archives, "
+	 "separated by spaces, without dots."},
+	{"attach", "archive_max_entries", CT_UINT,
+	 OFF(attach.archive_max_entries), "1000", 1, 1000000,
+	 "Most archive entries listed per archive; the rest are not "
+	 "examined (an informational finding says so)."},
+	{"attach", "archive_max_size", CT_SIZE, OFF(attach.archive_max_size),
+	 "1G", 0, 1ULL << 40,
+	 "Total uncompressed size of the entries listed before the listing "
+	 "stops (entries are listed, never decompressed)."},
+	{"attach", "encrypted_archive_score", CT_UINT,
+	 OFF(attach.encrypted_archive_score), "3", 0, 1000,
+	 "Score for a password-protected or unreadable archive, whose "
+	 "contents receivers cannot scan either."},
 	{"links", "mode", CT_MODE, OFF(links.mode), "enforce", 0, 0,
 	 "Links in text and HTML parts: off, monitor or enforce."},
-	{"links", "mismatch_score", CT_UINT, OFF(links.mismatch_score), "8", 0,
-	 1000, "Score for a link whose text shows one domain and whose "
-	 "target is another."},
-	{"links", "ip_score", CT_UINT, OFF(links.ip_score), "4", 0, 1000,
-	 "Score for a link to an IP address."},
-	{"links", "script_score", CT_UINT, OFF(links.script_score), "8", 0,
-	 1000, "Score for a javascript: or data: link."},
-	{"links", "shortener_score", CT_UINT, OFF(links.shortener_score), "2",
-	 0, 1000, "Score for a link through a URL shortener."},
+	{"links", "mismatch_score", CT_UINT, OFF(links.mismatch_score), "4", 0,
+	 1000,
+	 "Score for a link whose visible text names another domain than its "
+	 "target (compared by registrable domain)."},
+	{"links", "ip_literal_score", CT_UINT, OFF(links.ip_literal_score), "4",
+	 0, 1000, "Score for a link to a bare IP address."},
+	{"links", "script_target_score", CT_UINT,
+	 OFF(links.script_target_score), "6", 0, 1000,
+	 "Score for a javascript:, vbscript: or data: link."},
+	{"links", "shortener_score", CT_UINT, OFF(links.shortener_score), "2", 0,
+	 1000, "Score for links through a URL shortener."},
 	{"links", "shorteners", CT_STR, OFF(links.shorteners),
 	 "bit.ly tinyurl.com t.co goo.gl ow.ly is.gd buff.ly rebrand.ly "
-	 "cutt.ly shorturl.at tiny.cc", 0, 0, "URL shortener domains."},
-	{"links", "max_links", CT_UINT, OFF(links.max_links), "100", 0,
-	 100000, "More links than this scores many_score."},
-	{"links", "many_score", CT_UINT, OFF(links.many_score), "2", 0, 1000,
-	 "Score for more than max_links links."},
-
+	 "cutt.ly shorturl.at tiny.cc rb.gy t.ly s.id v.gd bl.ink", 0, 0,
+	 "Host names of URL shorteners (subdomains match too), separated by "
+	 "spaces."},
+	{"links", "max_links", CT_UINT, OFF(links.max_links), "100", 0, 1000000,
+	 "Most distinct links before a message scores too_many_score (0: no "
+	 "limit)."},
+	{"links", "too_many_score", CT_UINT, OFF(links.too_many_score), "2", 0,
+	 1000, "Score for more than max_links distinct links."},
 	{"text", "mode", CT_MODE, OFF(text.mode), "enforce", 0, 0,
-	 "Spam-like text: off, monitor or enforce."},
-	{"text", "caps_score", CT_UINT, OFF(text.caps_score), "3", 0, 1000,
-	 "Score for a subject in capitals."},
-	{"text", "exclaim_score", CT_UINT, OFF(text.exclaim_score), "2", 0,
-	 1000, "Score for runs of three or more \"!\"."},
-	{"text", "html_only_score", CT_UINT, OFF(text.html_only_score), "1", 0,
-	 1000, "Score for HTML without a text/plain alternative."},
-	{"text", "image_only_score", CT_UINT, OFF(text.image_only_score), "3",
-	 0, 1000, "Score for images with almost no text."},
+	 "Spam-like text heuristics: off, monitor or enforce."},
+	{"text", "caps_subject_score", CT_UINT, OFF(text.caps_subject_score),
+	 "2", 0, 1000,
+	 "Score for a subject of 8 or more letters, all capitals."},
+	{"text", "exclamation_run", CT_UINT, OFF(text.exclamation_run), "3", 2,
+	 1000, "Length of a run of \"!\" that scores exclamation_score."},
+	{"text", "exclamation_score", CT_UINT, OFF(text.exclamation_score), "2",
+	 0, 1000,
+	 "Score for a run of exclamation_run \"!\" in the subject or text."},
 	{"text", "phrases", CT_STR, OFF(text.phrases), "", 0, 0,
-	 "File of phrases (one a line, any case) that score phrase_score "
-	 "each when found in the subject or the text. Empty: none."},
-	{"text", "phrase_score", CT_UINT, OFF(text.phrase_score), "3", 0, 1000,
-	 "Score per phrase found."},
-
+	 "File of phrases, one a line (# comments), matched without regard "
+	 "to case in the subject and text. Empty: none."},
+	{"text", "phrase_score", CT_UINT, OFF(text.phrase_score), "2", 0, 1000,
+	 "Score per phrase found, counting at most three phrases."},
+	{"text", "html_only_score", CT_UINT, OFF(text.html_only_score), "1", 0,
+	 1000, "Score for an HTML body without a text/plain alternative."},
+	{"text", "min_text_chars", CT_UINT, OFF(text.min_text_chars), "100", 0,
+	 100000,
+	 "Fewer visible characters than this next to an image scores "
+	 "image_only_score."},
+	{"text", "image_only_score", CT_UINT, OFF(text.image_only_score), "3", 0,
+	 1000, "Score for a message of images with almost no text."},
 	{"bulk", "mode", CT_MODE, OFF(bulk.mode), "enforce", 0, 0,
-	 "Bulk mail without one-click unsubscribe (RFC 8058): off, monitor "
-	 "or enforce."},
-	{"bulk", "recipients", CT_UINT, OFF(bulk.recipients), "50", 1, 1000000,
-	 "A message to this many recipients is bulk (as is Precedence: bulk "
-	 "or list)."},
-	{"bulk", "score", CT_UINT, OFF(bulk.score), "5", 0, 1000,
-	 "Score for bulk mail without an https List-Unsubscribe and "
-	 "List-Unsubscribe-Post: List-Unsubscribe=One-Click."},
+	 "Unsubscribe headers on bulk mail: off, monitor or enforce."},
+	{"bulk", "recipients", CT_UINT, OFF(bulk.recipients), "20", 0, 1000000,
+	 "A message to this many recipients or more is bulk (0: only "
+	 "Precedence: bulk/list/junk or List-Id make it bulk)."},
+	{"bulk", "no_unsubscribe_score", CT_UINT,
+	 OFF(bulk.no_unsubscribe_score), "4", 0, 1000,
+	 "Score for bulk mail without List-Unsubscribe."},
+	{"bulk", "not_https_score", CT_UINT, OFF(bulk.not_https_score), "2", 0,
+	 1000,
+	 "Score for a List-Unsubscribe without an https URI (RFC 8058 "
+	 "one-click needs one)."},
+	{"bulk", "no_one_click_score", CT_UINT, OFF(bulk.no_one_click_score),
+	 "2", 0, 1000,
+	 "Score for bulk mail without \"List-Unsubscribe-Post: "
+	 "List-Unsubscribe=One-Click\"."},
+	{"content", "mode", CT_MODE, OFF(content.mode), "enforce", 0, 0,
+	 "Receiver profiles: off, monitor or enforce. The parsing settings "
+	 "below apply to every content check whatever this mode."},
+	{"content", "profiles", CT_STR, OFF(content.profiles),
+	 "gmail yahoo microsoft", 0, 0,
+	 "Receiver profiles to predict: gmail, yahoo, microsoft. Each "
+	 "applies when a recipient is at that receiver's consumer domains "
+	 "and returns the code that receiver would."},
+	{"content", "profiles_all_recipients", CT_BOOL,
+	 OFF(content.profiles_all_recipients), "no", 0, 0,
+	 "Apply the profiles whatever the recipients' domains (for hosted "
+	 "domains at those receivers)."},
+	{"content", "profile_action", CT_ACTION, OFF(content.profile_action),
+	 "reject", 0, 0,
+	 "Action when a profile predicts a refusal (with that receiver's "
+	 "enhanced code)."},
+	{"content", "profile_score", CT_UINT, OFF(content.profile_score), "3", 0,
+	 1000,
+	 "Score when a profile predicts junk-foldering or a soft "
+	 "requirement is missed (one-click unsubscribe)."},
+	{"content", "max_parts", CT_UINT, OFF(content.max_parts), "1000", 1,
+	 100000, "Most MIME parts examined per message."},
+	{"content", "max_depth", CT_UINT, OFF(content.max_depth), "20", 1, 1000,
+	 "Deepest MIME nesting examined."},
+	{"content", "overrides", CT_STR, OFF(content.overrides), "", 0, 0,
+	 "Table of per-sender-domain changes to the content checks: "
+	 "\"domain off\", or \"domain check=off check.rule=SCORE "
+	 "check.rule=off ...\"; a score turns a hard rule into a scored one. "
+	 "Empty: none."},
 };
 
 #define N_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -555,8 +632,8 @@ conf_find(const char *section, const char *name)
 	return NULL;
 }
 
-pf_config *
-pf_config_defaults(void)
+static pf_config *
+config_defaults(void)
 {
 	pf_config *cfg = g_new0(pf_config, 1);
 	GString *why = g_string_new(NULL);
@@ -570,11 +647,26 @@ pf_config_defaults(void)
 	return cfg;
 }
 
+/* The defaults, prepared by the checks as a loaded file would be. */
+pf_config *
+pf_config_defaults(void)
+{
+	pf_config *cfg = config_defaults();
+	GString *err = g_string_new(NULL);
+
+	if (pf_checks_configure(cfg, err) < 0)
+		pf_panic("default configuration: %s", err->str);
+	g_string_free(err, TRUE);
+	return cfg;
+}
+
 /* inih reader that counts lines, so that every handler call knows its line. */
 typedef struct conf_parse {
 	FILE *fp;
 	const char *path;
 	unsigned lineno;
+	bool continued;			/* the line read starts with blanks */
+	const conf_key *last;		/* key of the previous handler call */
 	pf_config *cfg;
 	GString *err;
 	int errors;
@@ -586,8 +678,10 @@ conf_reader(char *buf, int size, void *stream)
 	conf_parse *cp = stream;
 	char *s = fgets(buf, size, cp->fp);
 
-	if (s != NULL)
+	if (s != NULL) {
 		cp->lineno++;
+		cp->continued = (*s == ' ' || *s == '\t');
+	}
 	return s;
 }
 
@@ -609,6 +703,17 @@ conf_handler(void *user, const char *section, const char *name,
 		return 1;
 	}
 	why = g_string_new(NULL);
+	if (cp->continued && k == cp->last && k->type == CT_STR) {
+		/* an indented line continues a long string value */
+		char **p = field(cp->cfg, k);
+		char *joined = g_strdup_printf("%s %s", *p ? *p : "", value);
+
+		g_free(*p);
+		*p = joined;
+		g_string_free(why, TRUE);
+		return 1;
+	}
+	cp->last = k;
 	if (conf_set(cp->cfg, k, value, why) < 0) {
 		g_string_append_printf(cp->err, "%s:%u: %s.%s = \"%s\": %s\n",
 		    cp->path, cp->lineno, k->section, k->name, value, why->str);
@@ -643,7 +748,7 @@ pf_config_load_fp(FILE *fp, const char *path, GString *err)
 	cp.fp = fp;
 	cp.path = path;
 	cp.err = err;
-	cp.cfg = pf_config_defaults();
+	cp.cfg = config_defaults();
 	cp.cfg->path = g_strdup(path);
 	rc = ini_parse_stream(conf_reader, &cp, conf_handler, &cp);
 	if (rc > 0) {
@@ -759,6 +864,33 @@ doc_comment(FILE *fp, const char *doc)
 	g_strfreev(words);
 }
 
+/*
+ * inih reads lines of at most 200 bytes: long values are written on
+ * indented continuation lines, which the parser joins with a space.
+ */
+static void
+wrap_value(GString *value, size_t indent)
+{
+	gchar **words = g_strsplit(value->str, " ", -1);
+	size_t col = indent;
+
+	g_string_truncate(value, 0);
+	for (gchar **w = words; *w; w++) {
+		size_t len = strlen(*w);
+
+		if (value->len && col + 1 + len > 76) {
+			g_string_append(value, "\n\t");
+			col = 8;
+		} else if (value->len) {
+			g_string_append_c(value, ' ');
+			col++;
+		}
+		g_string_append(value, *w);
+		col += len;
+	}
+	g_strfreev(words);
+}
+
 void
 pf_config_dump(const pf_config *cfg, FILE *fp, bool annotated)
 {
@@ -782,6 +914,8 @@ pf_config_dump(const pf_config *cfg, FILE *fp, bool annotated)
 		}
 		g_string_truncate(value, 0);
 		conf_format(cfg, k, value);
+		if (k->type == CT_STR && value->len > 60)
+			wrap_value(value, strlen(k->name) + 3);
 		if (annotated) {
 			doc_comment(fp, k->doc);
 			fprintf(fp, "%s =%s%s\n\n", k->name,

@@ -55,11 +55,12 @@ typedef enum pf_check_id {
 	PF_CHECK_DKIM,		/* before SPF/DMARC: names the d= it signs */
 	PF_CHECK_SPF,		/* after DKIM: reads msg->dkim_sign_domains */
 	PF_CHECK_DMARC,		/* after SPF: reads its state */
-	PF_CHECK_ATTACH,	/* content checks share mime.h's parse */
-	PF_CHECK_STRUCTURE,
+	PF_CHECK_STRUCTURE,	/* content checks: parsed MIME (mime.h) */
+	PF_CHECK_ATTACH,
 	PF_CHECK_LINKS,
 	PF_CHECK_TEXT,
 	PF_CHECK_BULK,
+	PF_CHECK_CONTENT,	/* receiver profiles, last: reads the others */
 	PF_CHECK_COUNT
 } pf_check_id;
 
@@ -90,49 +91,74 @@ typedef struct pf_spf_conf {
 	pf_spf *server;			/* built at load (spf.h) */
 } pf_spf_conf;
 
-typedef struct pf_attach_conf {
-	pf_mode mode;
-	pf_action action;
-	char *extensions;
-	unsigned long archive_max_entries;
-} pf_attach_conf;
-
 typedef struct pf_structure_conf {
 	pf_mode mode;
-	unsigned long missing_score;	/* Date or Message-ID absent */
-	unsigned long duplicate_score;	/* Date, Message-ID, Subject twice */
-	unsigned long long_line_score;	/* over 998 octets */
+	pf_action long_line_action;		/* line over 998 octets */
+	pf_action duplicate_action;		/* two Date/Message-ID/Subject */
 	unsigned long header_8bit_score;
-	unsigned long broken_mime_score;
+	unsigned long unterminated_score;
+	unsigned long bad_encoding_score;
+	unsigned long missing_date_score;
+	unsigned long missing_message_id_score;
+	unsigned long missing_subject_score;
+	unsigned long unparsable_score;
 } pf_structure_conf;
+
+typedef struct pf_attach_conf {
+	pf_mode mode;
+	pf_action action;			/* every dangerous-file rule */
+	char *dangerous_extensions;		/* words */
+	unsigned long archive_max_entries;
+	unsigned long long archive_max_size;
+	unsigned long encrypted_archive_score;
+	GHashTable *extensions;			/* from dangerous_extensions */
+} pf_attach_conf;
 
 typedef struct pf_links_conf {
 	pf_mode mode;
 	unsigned long mismatch_score;
-	unsigned long ip_score;
-	unsigned long script_score;
+	unsigned long ip_literal_score;
+	unsigned long script_target_score;
 	unsigned long shortener_score;
-	char *shorteners;
+	char *shorteners;			/* words */
 	unsigned long max_links;
-	unsigned long many_score;
+	unsigned long too_many_score;
+	GHashTable *shortener_set;
 } pf_links_conf;
 
 typedef struct pf_text_conf {
 	pf_mode mode;
-	unsigned long caps_score;
-	unsigned long exclaim_score;
-	unsigned long html_only_score;
-	unsigned long image_only_score;
-	char *phrases;			/* file of phrases, one a line */
+	unsigned long caps_subject_score;
+	unsigned long exclamation_run;
+	unsigned long exclamation_score;
+	char *phrases;				/* path of the phrase file */
 	unsigned long phrase_score;
-	GPtrArray *phrase_list;		/* lower-case phrases, loaded */
+	unsigned long html_only_score;
+	unsigned long min_text_chars;
+	unsigned long image_only_score;
+	GPtrArray *phrase_list;			/* lower-case char * */
 } pf_text_conf;
 
 typedef struct pf_bulk_conf {
 	pf_mode mode;
-	unsigned long recipients;	/* this many make a message bulk */
-	unsigned long score;
+	unsigned long recipients;		/* this many or more: bulk */
+	unsigned long no_unsubscribe_score;
+	unsigned long not_https_score;
+	unsigned long no_one_click_score;
 } pf_bulk_conf;
+
+typedef struct pf_content_conf {
+	pf_mode mode;
+	char *profiles;				/* words: gmail yahoo microsoft */
+	bool profiles_all_recipients;
+	pf_action profile_action;
+	unsigned long profile_score;
+	unsigned long max_parts;
+	unsigned long max_depth;
+	char *overrides;			/* per-sender-domain table */
+	pf_table *override_table;
+	unsigned profile_mask;			/* from profiles */
+} pf_content_conf;
 
 typedef struct pf_dkim_keys pf_dkim_keys;	/* dkim.h */
 
@@ -221,11 +247,12 @@ typedef struct pf_config {
 	pf_dkim_conf dkim;
 	pf_spf_conf spf;
 	pf_dmarc_conf dmarc;
-	pf_attach_conf attach;
 	pf_structure_conf structure;
+	pf_attach_conf attach;
 	pf_links_conf links;
 	pf_text_conf text;
 	pf_bulk_conf bulk;
+	pf_content_conf content;
 } pf_config;
 
 pf_config *pf_config_load(const char *path, GString *err);

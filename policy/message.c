@@ -103,8 +103,6 @@ pf_message_free(pf_message **msgp)
 		return;
 	*msgp = NULL;
 	pf_checks_free_state(msg);
-	if (msg->mime && msg->mime_free)
-		msg->mime_free(msg->mime);
 	pf_verdict_free(&msg->verdict);
 	g_free(msg->client_name);
 	g_free(msg->client_addr);

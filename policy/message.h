@@ -157,8 +157,6 @@ typedef struct pf_message {
 	GPtrArray *dkim_sign_domains;
 
 	void *state[PF_CHECK_COUNT];	/* per-check state, freed by the check */
-	void *mime;			/* parsed structure (mime.h), shared */
-	void (*mime_free)(void *);
 } pf_message;
 
 pf_message *pf_message_new(pf_config *cfg, const pf_conninfo *conn);

@@ -1,136 +1,310 @@
 /*
  * NAME
- *	mime - the parsed MIME structure every content check shares
- *	(see mime.h)
+ *	mime - the message parsed once with GMime (see mime.h)
  */
 #include <string.h>
 
-#include "dmarc.h"	/* pf_gmime_init_once */
+#include "check.h"
 #include "mime.h"
 
-static void
-mime_unref(void *p)
-{
-	if (p)
-		g_object_unref(p);
-}
-
-GMimeMessage *
-pf_mime_message(pf_message *msg)
-{
-	GByteArray *raw;
-	GMimeStream *stream;
-	GMimeParser *parser;
-	GMimeMessage *m;
-
-	if (msg->mime)
-		return msg->mime;
-	if (msg->headers->len == 0 && msg->body->len == 0)
-		return NULL;
-	pf_gmime_init_once();
-	raw = g_byte_array_sized_new((guint)(msg->header_kept +
-					     msg->body->len + 2));
-	for (guint i = 0; i < msg->headers->len; i++) {
-		const pf_header *h = &g_array_index(msg->headers, pf_header, i);
-
-		if (*h->name == '\0')
-			continue;
-		g_byte_array_append(raw, (const guint8 *)h->name,
-				    (guint)strlen(h->name));
-		g_byte_array_append(raw, (const guint8 *)": ", 2);
-		for (const char *p = h->value; *p; p++) {
-			if (*p == '\n')
-				g_byte_array_append(raw, (const guint8 *)"\r", 1);
-			g_byte_array_append(raw, (const guint8 *)p, 1);
-		}
-		g_byte_array_append(raw, (const guint8 *)"\r\n", 2);
-	}
-	g_byte_array_append(raw, (const guint8 *)"\r\n", 2);
-	g_byte_array_append(raw, msg->body->data, msg->body->len);
-	stream = g_mime_stream_mem_new_with_byte_array(raw);	/* owns raw */
-	parser = g_mime_parser_new_with_stream(stream);
-	m = g_mime_parser_construct_message(parser, NULL);
-	g_object_unref(parser);
-	g_object_unref(stream);
-	msg->mime = m;
-	msg->mime_free = mime_unref;
-	return m;
-}
-
-typedef struct walk {
-	pf_message *msg;
-	pf_mime_fn fn;
-	void *arg;
-	unsigned parts;
-	bool stop;
-} walk;
+static gsize mime_initialised;
 
 static void
-walk_object(walk *w, GMimeObject *obj, int depth)
+mime_init_once(void)
 {
-	if (w->stop || obj == NULL || depth > PF_MIME_MAX_DEPTH)
+	if (g_once_init_enter(&mime_initialised)) {
+		g_mime_init();
+		g_once_init_leave(&mime_initialised, 1);
+	}
+}
+
+static void
+part_free(gpointer p)
+{
+	pf_mime_part *part = p;
+
+	g_free(part->id);
+	g_free(part->type);
+	g_free(part->filename);
+	g_free(part->label);
+	if (part->content)
+		g_byte_array_free(part->content, TRUE);
+	if (part->raw)
+		g_byte_array_free(part->raw, TRUE);
+	g_free(part->text);
+	g_free(part);
+}
+
+void
+pf_mime_free(pf_mime **mimep)
+{
+	pf_mime *mime;
+
+	if (mimep == NULL || (mime = *mimep) == NULL)
 		return;
-	if (++w->parts > PF_MIME_MAX_PARTS) {
-		w->stop = true;
+	*mimep = NULL;
+	g_ptr_array_free(mime->parts, TRUE);
+	g_ptr_array_free(mime->boundaries, TRUE);
+	g_ptr_array_free(mime->multipart_ids, TRUE);
+	if (mime->message)
+		g_object_unref(mime->message);
+	if (mime->stream)
+		g_object_unref(mime->stream);
+	g_free(mime);
+}
+
+static void
+parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
+	       gpointer user_data)
+{
+	pf_mime *mime = user_data;
+
+	if ((unsigned)code < 32)
+		mime->warnings |= 1U << code;
+}
+
+static char *
+child_id(const char *parent, unsigned n)
+{
+	return parent && *parent ? g_strdup_printf("%s.%u", parent, n) :
+	    g_strdup_printf("%u", n);
+}
+
+static void
+add_leaf(pf_mime *mime, GMimeObject *obj, const char *id, unsigned depth)
+{
+	pf_mime_part *part = g_new0(pf_mime_part, 1);
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	const char *disp = g_mime_object_get_disposition(obj);
+	GString *label = g_string_new(NULL);
+
+	part->object = obj;
+	part->depth = depth;
+	part->id = g_strdup(*id ? id : "1");
+	if (ct) {
+		char *t = g_mime_content_type_get_mime_type(ct);
+
+		part->type = g_ascii_strdown(t ? t : "text/plain", -1);
+		g_free(t);
+	} else {
+		part->type = g_strdup("text/plain");
+	}
+	if (GMIME_IS_PART(obj)) {
+		const char *name = g_mime_part_get_filename(GMIME_PART(obj));
+
+		if (name && *name)
+			part->filename = g_strdup(name);
+	}
+	part->attachment = part->filename != NULL ||
+	    (disp && g_ascii_strcasecmp(disp, "attachment") == 0);
+	if (part->filename) {
+		g_string_append_c(label, '"');
+		/* names are shown, not trusted: the reply makes them safe */
+		g_string_append_len(label, part->filename,
+		    (gssize)MIN(strlen(part->filename), 200));
+		g_string_append_printf(label, "\" (part %s)", part->id);
+	} else {
+		g_string_append_printf(label, "part %s (%s)", part->id,
+				       part->type);
+	}
+	part->label = g_string_free(label, FALSE);
+	g_ptr_array_add(mime->parts, part);
+}
+
+static void
+walk(pf_mime *mime, const pf_config *cfg, GMimeObject *obj, const char *id,
+     unsigned depth)
+{
+	if (obj == NULL)
+		return;
+	if (mime->walked >= cfg->content.max_parts ||
+	    depth > cfg->content.max_depth) {
+		mime->limited = true;
 		return;
 	}
+	mime->walked++;
 	if (GMIME_IS_MULTIPART(obj)) {
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		const char *boundary = g_mime_multipart_get_boundary(mp);
 		int n = g_mime_multipart_get_count(mp);
 
-		for (int i = 0; i < n && !w->stop; i++)
-			walk_object(w, g_mime_multipart_get_part(mp, i),
-				    depth + 1);
+		g_ptr_array_add(mime->boundaries, g_strdup(boundary ?
+							   boundary : ""));
+		g_ptr_array_add(mime->multipart_ids, g_strdup(*id ? id : "1"));
+		for (int i = 0; i < n && !mime->limited; i++) {
+			char *cid = child_id(id, (unsigned)i + 1);
+
+			walk(mime, cfg, g_mime_multipart_get_part(mp, i), cid,
+			     depth + 1);
+			g_free(cid);
+		}
 	} else if (GMIME_IS_MESSAGE_PART(obj)) {
 		GMimeMessage *inner = g_mime_message_part_get_message(
 		    GMIME_MESSAGE_PART(obj));
 
-		if (inner)
-			walk_object(w, g_mime_message_get_mime_part(inner),
-				    depth + 1);
-	} else if (!w->fn(w->msg, obj, depth, w->arg)) {
-		w->stop = true;
+		add_leaf(mime, obj, id, depth);
+		if (inner) {
+			char *cid = g_strdup_printf("%s.msg", *id ? id : "1");
+
+			walk(mime, cfg, g_mime_message_get_mime_part(inner),
+			     cid, depth + 1);
+			g_free(cid);
+		}
+	} else {
+		add_leaf(mime, obj, id, depth);
 	}
 }
 
-void
-pf_mime_foreach(pf_message *msg, pf_mime_fn fn, void *arg)
+/* The headers as the parser wants them ("Name: value" lines, CRLF), then
+ * the kept body, which is not copied. */
+static GMimeStream *
+message_stream(const pf_message *msg)
 {
-	GMimeMessage *m = pf_mime_message(msg);
-	walk w = {msg, fn, arg, 0, false};
+	GString *h = g_string_sized_new(msg->header_bytes + 2);
+	GMimeStream *cat = g_mime_stream_cat_new();
+	GMimeStream *hs, *bs;
+	GByteArray *ha;
 
-	if (m)
-		walk_object(&w, g_mime_message_get_mime_part(m), 0);
+	for (guint i = 0; i < msg->headers->len; i++) {
+		const pf_header *hd = &g_array_index(msg->headers, pf_header, i);
+
+		if (*hd->name == '\0')
+			continue;
+		g_string_append(h, hd->name);
+		g_string_append(h, ": ");
+		for (const char *p = hd->value; *p; p++) {
+			if (*p == '\n')
+				g_string_append_c(h, '\r');
+			if (*p != '\r')
+				g_string_append_c(h, *p);
+		}
+		g_string_append(h, "\r\n");
+	}
+	g_string_append(h, "\r\n");
+	ha = g_byte_array_new_take((guint8 *)h->str, h->len);
+	g_string_free(h, FALSE);
+	hs = g_mime_stream_mem_new_with_byte_array(ha);	/* owns ha */
+	g_mime_stream_cat_add_source(GMIME_STREAM_CAT(cat), hs);
+	g_object_unref(hs);
+	if (msg->body->len) {
+		bs = g_mime_stream_mem_new_with_byte_array(msg->body);
+		g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(bs), FALSE);
+		g_mime_stream_cat_add_source(GMIME_STREAM_CAT(cat), bs);
+		g_object_unref(bs);
+	}
+	return cat;
 }
 
-GByteArray *
-pf_mime_part_content(GMimeObject *part, size_t max)
+pf_mime *
+pf_mime_get(pf_message *msg)
 {
+	pf_mime *mime = msg->state[PF_CHECK_CONTENT];
+	GMimeParser *parser;
+	GMimeParserOptions *opts;
+
+	if (mime)
+		return mime;
+	mime_init_once();
+	mime = g_new0(pf_mime, 1);
+	mime->parts = g_ptr_array_new_with_free_func(part_free);
+	mime->boundaries = g_ptr_array_new_with_free_func(g_free);
+	mime->multipart_ids = g_ptr_array_new_with_free_func(g_free);
+	mime->truncated = msg->body_truncated;
+	msg->state[PF_CHECK_CONTENT] = mime;
+
+	mime->stream = message_stream(msg);
+	parser = g_mime_parser_new_with_stream(mime->stream);
+	g_mime_parser_set_persist_stream(parser, TRUE);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	opts = g_mime_parser_options_new();
+	g_mime_parser_options_set_warning_callback(opts, parser_warning, mime);
+	mime->message = g_mime_parser_construct_message(parser, opts);
+	g_mime_parser_options_free(opts);
+	g_object_unref(parser);
+	if (mime->message)
+		walk(mime, msg->cfg, g_mime_message_get_mime_part(
+		    mime->message), "", 0);
+	if (mime->truncated && mime->parts->len)
+		((pf_mime_part *)g_ptr_array_index(mime->parts,
+		    mime->parts->len - 1))->last = true;
+	return mime;
+}
+
+static GByteArray *
+stream_to_array(GMimeDataWrapper *w, bool decode)
+{
+	GMimeStream *mem = g_mime_stream_mem_new();
 	GByteArray *out = g_byte_array_new();
-	GMimeDataWrapper *dw;
-	GMimeStream *mem;
+	GMimeStream *src;
+	char buf[8192];
+	gssize n;
 
-	if (!GMIME_IS_PART(part) ||
-	    (dw = g_mime_part_get_content(GMIME_PART(part))) == NULL)
+	if (w == NULL) {
+		g_object_unref(mem);
 		return out;
-	/* write_to_stream decodes base64 and quoted-printable; the input is
-	 * bounded by max_scan_size, so is the decoded copy */
-	mem = g_mime_stream_mem_new();
-	if (g_mime_data_wrapper_write_to_stream(dw, mem) >= 0) {
-		GByteArray *a = g_mime_stream_mem_get_byte_array(
-		    GMIME_STREAM_MEM(mem));
-
-		g_byte_array_append(out, a->data,
-				    (guint)MIN((size_t)a->len, max));
+	}
+	if (decode) {
+		g_mime_data_wrapper_write_to_stream(w, mem);
+		g_byte_array_append(out,
+		    g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem))->data,
+		    g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem))->len);
+	} else if ((src = g_mime_data_wrapper_get_stream(w)) != NULL) {
+		g_mime_stream_reset(src);
+		while ((n = g_mime_stream_read(src, buf, sizeof(buf))) > 0)
+			g_byte_array_append(out, (guint8 *)buf, (guint)n);
+		g_mime_stream_reset(src);
 	}
 	g_object_unref(mem);
 	return out;
 }
 
-const char *
-pf_mime_filename(GMimeObject *part)
+const GByteArray *
+pf_mime_part_content(pf_mime_part *part)
 {
-	if (GMIME_IS_PART(part))
-		return g_mime_part_get_filename(GMIME_PART(part));
-	return NULL;
+	if (part->content == NULL)
+		part->content = stream_to_array(GMIME_IS_PART(part->object) ?
+		    g_mime_part_get_content(GMIME_PART(part->object)) : NULL,
+		    true);
+	return part->content;
+}
+
+const GByteArray *
+pf_mime_part_raw(pf_mime_part *part)
+{
+	if (part->raw == NULL)
+		part->raw = stream_to_array(GMIME_IS_PART(part->object) ?
+		    g_mime_part_get_content(GMIME_PART(part->object)) : NULL,
+		    false);
+	return part->raw;
+}
+
+const char *
+pf_mime_part_text(pf_mime_part *part)
+{
+	if (!part->text_done) {
+		part->text_done = true;
+		if (GMIME_IS_TEXT_PART(part->object))
+			part->text = g_mime_text_part_get_text(
+			    GMIME_TEXT_PART(part->object));
+		if (part->text && !g_utf8_validate(part->text, -1, NULL)) {
+			char *valid = g_utf8_make_valid(part->text, -1);
+
+			g_free(part->text);
+			part->text = valid;
+		}
+	}
+	return part->text;
+}
+
+const char *
+pf_mime_part_name(const pf_mime_part *part)
+{
+	return part->label;
+}
+
+bool
+pf_mime_part_is_body_text(const pf_mime_part *part, const char *subtype)
+{
+	return !part->attachment && strncmp(part->type, "text/", 5) == 0 &&
+	    strcmp(part->type + 5, subtype) == 0;
 }

@@ -62,7 +62,7 @@ out=$("$PF" scan -c "$T/tiny.conf" --from a@example.com "$T/big.eml")
 like "$out" 'size.source=body' "large body counted"
 
 # a 1 MB header line and 10,000 header fields: decided, bounded, no crash
-{ printf 'From: a@example.com\nDate: Tue, 24 Nov 2026 10:00:00 +0000\nMessage-ID: <h@example.com>\nX-Huge: '; head -c 1048576 /dev/zero | tr '\0' 'h'; printf '\n'
+{ printf 'From: a@example.com\nSubject: headers\nDate: Tue, 24 Nov 2026 10:00:00 +0000\nMessage-ID: <h@example.com>\nX-Huge: '; head -c 1048576 /dev/zero | tr '\0' 'h'; printf '\n'
   i=0; while [ $i -lt 10000 ]; do printf 'X-Many: %d\n' $i; i=$((i+1)); done
   printf '\nbody\n'; } > "$T/hdrs.eml"
 out=$("$PF" scan -c /dev/null --from a@example.com "$T/hdrs.eml"); rc=$?

@@ -240,7 +240,7 @@ mode_off_runs_nothing(void **state)
 				   "mode = off\n[from]\nmode = off\n[dkim]\nmode = off\n"
 				   "[attach]\nmode = off\n[structure]\nmode = off\n"
 				   "[links]\nmode = off\n[text]\nmode = off\n"
-				   "[bulk]\nmode = off\n"
+				   "[bulk]\nmode = off\n[content]\nmode = off\n"
 				   "[spf]\nmode = off\n[dmarc]\nmode = off\n");
 	pf_message *msg = tu_message(cfg, NULL);
 	char *args[] = {"SIZE=20", NULL};

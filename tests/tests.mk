@@ -35,6 +35,11 @@ tests_test_verdict_SOURCES = tests/test_verdict.c tests/testutil.c tests/testuti
 tests_test_verdict_CFLAGS = $(UNIT_CFLAGS)
 tests_test_verdict_LDADD = $(UNIT_LDADD)
 
+## content checks: corpus stress driver (run by tests/content.sh)
+check_PROGRAMS += tests/mime_stress
+tests_mime_stress_SOURCES = tests/mime_stress.c
+tests_mime_stress_LDADD = $(POLICY_LIBS)
+
 ## scripts that drive the built programs
 INTEGRATION_TESTS = tests/integration/postfix.sh tests/integration/faults.sh \
 	tests/integration/load.sh tests/integration/dmarc.sh

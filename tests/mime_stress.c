@@ -1,0 +1,204 @@
+/*
+ * NAME
+ *	mime_stress - truncated, mutated and garbage mail through the pipeline
+ * SYNOPSIS
+ *	mime_stress [-s seed] FILE...
+ * DESCRIPTION
+ *	Feeds every FILE through the whole pipeline (MAIL, RCPT, headers,
+ *	body in chunks, EOM) with the content checks on, then every
+ *	truncation of it at many offsets, then copies with random bytes
+ *	changed, then random garbage built from MIME-ish tokens.  Prints
+ *	TAP: one line per file and one for the garbage.  A crash, a
+ *	sanitizer report or a missing verdict fails; run it under the ASan
+ *	build too.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "message.h"
+#include "verdict.h"
+
+static unsigned long messages;
+
+/* One message through the pipeline, as scan(1) and the milter feed it. */
+static int
+feed(pf_config *cfg, const guint8 *data, size_t len)
+{
+	pf_message *msg = pf_message_new(cfg, NULL);
+	GString *name = g_string_new(NULL), *value = g_string_new(NULL);
+	GByteArray *body = g_byte_array_new();
+	size_t off = 0;
+	bool have = false, in_body = false;
+	pf_verdict *v;
+	int rc = 0;
+
+	messages++;
+	pf_message_mail(msg, "<alice@example.com>", NULL);
+	pf_message_rcpt(msg, "<bob@gmail.com>");
+	while (off < len && !in_body) {
+		const guint8 *lf = memchr(data + off, '\n', len - off);
+		size_t l = lf ? (size_t)(lf - (data + off)) : len - off;
+		const char *line = (const char *)data + off;
+		size_t eol = lf ? 1 : 0;
+
+		if (l > 0 && line[l - 1] == '\r')
+			l--, eol++;
+		off += l + eol;
+		if (l == 0) {
+			in_body = true;
+			break;
+		}
+		if ((line[0] == ' ' || line[0] == '\t') && have) {
+			g_string_append_c(value, '\n');
+			g_string_append_len(value, line, (gssize)l);
+			continue;
+		}
+		if (have)
+			pf_message_header(msg, name->str, value->str);
+		have = true;
+		{
+			const char *colon = memchr(line, ':', l);
+			size_t vs = colon ? (size_t)(colon - line) + 1 : 0;
+
+			g_string_truncate(name, 0);
+			g_string_truncate(value, 0);
+			if (colon) {
+				g_string_append_len(name, line,
+						    (gssize)(colon - line));
+				if (vs < l && line[vs] == ' ')
+					vs++;
+			}
+			g_string_append_len(value, line + vs, (gssize)(l - vs));
+		}
+	}
+	if (have)
+		pf_message_header(msg, name->str, value->str);
+	/* NUL bytes in a header value end it, as libmilter's strings do */
+	if (pf_message_eoh(msg) == NULL) {
+		for (size_t i = off; i < len; i++) {
+			if (data[i] == '\n' && (i == off || data[i - 1] != '\r'))
+				g_byte_array_append(body, (const guint8 *)"\r",
+						    1);
+			g_byte_array_append(body, &data[i], 1);
+			if (body->len >= 4096) {
+				pf_message_body(msg, body->data, body->len);
+				g_byte_array_set_size(body, 0);
+			}
+		}
+		if (body->len)
+			pf_message_body(msg, body->data, body->len);
+		v = pf_message_eom(msg);
+		if (v == NULL)
+			rc = -1;
+		else {
+			char *json = pf_verdict_json(msg, v);
+
+			g_free(json);
+		}
+	}
+	g_byte_array_free(body, TRUE);
+	g_string_free(name, TRUE);
+	g_string_free(value, TRUE);
+	pf_message_free(&msg);
+	return rc;
+}
+
+static const char *const tokens[] = {
+	"Content-Type: multipart/mixed; boundary=\"b\"\r\n",
+	"Content-Type: multipart/alternative; boundary=b\r\n",
+	"Content-Type: message/rfc822\r\n", "Content-Type: text/html\r\n",
+	"Content-Transfer-Encoding: base64\r\n",
+	"Content-Transfer-Encoding: quoted-printable\r\n",
+	"Content-Disposition: attachment; filename=\"a.pdf.exe\"\r\n",
+	"Content-Disposition: attachment; filename*=utf-8''%E2%80%AE.zip\r\n",
+	"--b\r\n", "--b--\r\n", "\r\n", "=\r\n", "=4", "TVqQ", "UEsDBA",
+	"<a href=\"", "\">", "</a>", "<a href=http://1.2.3.4>", "javascript:",
+	"<img src=x>", "new Blob(", "createObjectURL", "Subject: ",
+	"From: a@b\r\n", "=?utf-8?B?", "?=", "!!!", "\xff\xfe", "\0",
+	"<", ">", "&amp;", "&#x", "PK\003\004", "MZ", "\177ELF",
+};
+
+static GByteArray *
+garbage(GRand *rnd)
+{
+	GByteArray *g = g_byte_array_new();
+	unsigned n = (unsigned)g_rand_int_range(rnd, 1, 200);
+
+	for (unsigned i = 0; i < n; i++) {
+		if (g_rand_boolean(rnd)) {
+			const char *t = tokens[g_rand_int_range(rnd, 0,
+			    (gint32)G_N_ELEMENTS(tokens))];
+
+			g_byte_array_append(g, (const guint8 *)t,
+					    (guint)MAX(strlen(t), 1));
+		} else {
+			guint8 b = (guint8)g_rand_int_range(rnd, 0, 256);
+
+			g_byte_array_append(g, &b, 1);
+		}
+	}
+	return g;
+}
+
+int
+main(int argc, char **argv)
+{
+	pf_config *cfg = pf_config_defaults();
+	guint32 seed = 5;
+	GRand *rnd;
+	int opt, test = 0, failed = 0;
+
+	while ((opt = getopt(argc, argv, "s:")) != -1)
+		if (opt == 's')
+			seed = (guint32)strtoul(optarg, NULL, 10);
+	rnd = g_rand_new_with_seed(seed);
+	printf("1..%d\n", argc - optind + 1);
+	for (int i = optind; i < argc; i++) {
+		gchar *data;
+		gsize len;
+		int bad = 0;
+		size_t step;
+
+		if (!g_file_get_contents(argv[i], &data, &len, NULL)) {
+			printf("not ok %d - %s: cannot read\n", ++test, argv[i]);
+			failed++;
+			continue;
+		}
+		step = MAX(len / 97, 1);
+		bad += feed(cfg, (guint8 *)data, len) != 0;
+		for (size_t cut = 0; cut < len; cut += step)
+			bad += feed(cfg, (guint8 *)data, cut) != 0;
+		for (int m = 0; m < 20 && len > 0; m++) {
+			guint8 *copy = g_memdup2(data, len);
+
+			for (int k = 0; k < 8; k++)
+				copy[g_rand_int_range(rnd, 0, (gint32)len)] =
+				    (guint8)g_rand_int_range(rnd, 0, 256);
+			bad += feed(cfg, copy, len) != 0;
+			g_free(copy);
+		}
+		printf("%sok %d - %s: %zu truncations and 20 mutations "
+		       "decided\n", bad ? "not " : "", ++test, argv[i],
+		       len / step + 1);
+		failed += bad != 0;
+		g_free(data);
+	}
+	{
+		int bad = 0;
+
+		for (int k = 0; k < 500; k++) {
+			GByteArray *g = garbage(rnd);
+
+			bad += feed(cfg, g->data, g->len) != 0;
+			g_byte_array_free(g, TRUE);
+		}
+		printf("%sok %d - 500 garbage messages decided (%lu messages "
+		       "in all)\n", bad ? "not " : "", ++test, messages);
+		failed += bad != 0;
+	}
+	g_rand_free(rnd);
+	pf_config_unref(&cfg);
+	return failed ? 1 : 0;
+}
