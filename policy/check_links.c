@@ -108,7 +108,7 @@ visible_text(const char *p, const char *end)
 	const char *q = p;
 	bool space = true;
 
-	while (q < end && raw->len < LINK_TEXT_MAX * 2) {
+	while (q < end && raw->len < (size_t)LINK_TEXT_MAX * 2) {
 		if (*q == '<') {
 			const char *gt = memchr(q, '>', (size_t)(end - q));
 
@@ -125,7 +125,7 @@ visible_text(const char *p, const char *end)
 		GString *dec = g_string_new(NULL);
 
 		append_decoded(dec, raw->str, raw->str + raw->len,
-			       LINK_TEXT_MAX * 2);
+			       (size_t)LINK_TEXT_MAX * 2);
 		for (const char *s = dec->str; *s && out->len < LINK_TEXT_MAX;
 		     s++) {
 			if (is_space(*s)) {

@@ -136,5 +136,16 @@ grep '^not ok' "$tmp/stress.tap" | sed 's/^/# /'
 ok $? "truncated, mutated and garbage mail: $(tail -1 "$tmp/stress.tap" |
     sed 's/^ok [0-9]* - //')"
 
+# hostile HTML must not cost more than linear time (a regex scanner once
+# took seconds on unclosed anchors; the content2 branch's finding)
+hdr='From: a@example.com\nSubject: x\nDate: Tue, 24 Nov 2026 10:00:00 +0000\nMessage-ID: <d@example.com>\nMIME-Version: 1.0\nContent-Type: text/html\n\n'
+{ printf "$hdr"; i=0; while [ $i -lt 20000 ]; do printf '<a href="http://x%d.test/">t\n<script>x\n' $i; i=$((i+1)); done; } > "$tmp/dos.eml"
+t0=$(date +%s%N)
+"$PREFLIGHT" scan -c /dev/null "$tmp/dos.eml" > "$tmp/dos.out" 2>&1
+grep -q "action=" "$tmp/dos.out"; ok $? "hostile HTML decided"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -lt 2000 ]
+ok $? "20,000 unclosed anchors and scripts scanned in ${ms} ms (bound 2 s)"
+
 echo "1..$n"
 [ $fails -eq 0 ]

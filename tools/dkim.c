@@ -48,6 +48,8 @@ keygen(const char *type, unsigned bits, const char *out)
 	FILE *fp;
 	int fd, rc = 0;
 
+	if (out == NULL)
+		return 2;
 	if (strcmp(type, "rsa") == 0)
 		pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
 	else if (strcmp(type, "ed25519") == 0)
