@@ -3,7 +3,7 @@
 FUZZ_TARGETS = fuzz_config fuzz_pipeline fuzz_address fuzz_mime
 FUZZ_SECONDS ?= 60
 EXTRA_DIST += fuzz/run.sh fuzz/fuzz_config.c fuzz/fuzz_pipeline.c fuzz/fuzz_address.c \
-	fuzz/fuzz_mime.c fuzz/corpus
+	fuzz/fuzz_mime.c fuzz/fuzz_quiet.h fuzz/corpus
 
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) CC_FUZZ="$(CLANG)" \

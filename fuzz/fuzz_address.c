@@ -9,18 +9,11 @@
 #include "dmarc.h"
 #include "message.h"
 #include "verdict.h"
+#include "fuzz_quiet.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 static pf_config *cfg;
-
-static void
-quiet(int priority, const char *line, void *arg)
-{
-	(void)priority;
-	(void)line;
-	(void)arg;
-}
 
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
@@ -31,7 +24,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	char *addr, *dom;
 
 	if (cfg == NULL) {
-		pf_log_capture(quiet, NULL);
+		fuzz_quiet();
 		cfg = pf_config_defaults();
 	}
 	msg = pf_message_new(cfg, &ci);

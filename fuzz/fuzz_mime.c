@@ -10,18 +10,11 @@
 #include "feed.h"
 #include "message.h"
 #include "verdict.h"
+#include "fuzz_quiet.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 static pf_config *cfg;
-
-static void
-quiet(int priority, const char *line, void *arg)
-{
-	(void)priority;
-	(void)line;
-	(void)arg;
-}
 
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
@@ -35,7 +28,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		FILE *fp = fmemopen((void *)conf, sizeof(conf) - 1, "r");
 		GString *err = g_string_new(NULL);
 
-		pf_log_capture(quiet, NULL);
+		fuzz_quiet();
 		cfg = pf_config_load_fp(fp, "fuzz.conf", err);
 		fclose(fp);
 		g_string_free(err, TRUE);

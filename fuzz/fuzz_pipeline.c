@@ -10,18 +10,11 @@
 #include "feed.h"
 #include "message.h"
 #include "verdict.h"
+#include "fuzz_quiet.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 static pf_config *cfg;
-
-static void
-quiet(int priority, const char *line, void *arg)
-{
-	(void)priority;
-	(void)line;
-	(void)arg;
-}
 
 static char *
 take_line(const unsigned char **p, size_t *left)
@@ -45,7 +38,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	GString *line;
 
 	if (cfg == NULL) {
-		pf_log_capture(quiet, NULL);
+		fuzz_quiet();
 		cfg = pf_config_defaults();
 		cfg->header_on_accept = true;
 	}
