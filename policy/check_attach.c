@@ -331,8 +331,11 @@ done:
 static bool
 html_smuggles(const char *text)
 {
-	char *lower = g_ascii_strdown(text, (gssize)MIN(strlen(text),
-							 4u << 20));
+	char *lower;
+
+	if (text == NULL)	/* an undecodable part: nothing to look at */
+		return false;
+	lower = g_ascii_strdown(text, (gssize)MIN(strlen(text), 4u << 20));
 	bool blob = strstr(lower, "new blob") || strstr(lower, "blob(");
 	bool objurl = strstr(lower, "createobjecturl") != NULL;
 	bool mssave = strstr(lower, "mssaveoropenblob") != NULL ||

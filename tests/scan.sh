@@ -68,4 +68,11 @@ like "$out" 'size.source=body' "large body counted"
 out=$("$PF" scan -c /dev/null --from a@example.com "$T/hdrs.eml"); rc=$?
 is "$rc" 0 "1 MB header line and 10,000 headers: exit 0"
 like "$out" 'action=accept stage=eom .* size=11[0-9]{5} ' "decided, with every header byte counted"
+# every crasher the fuzzers found stays a regression test (the ASan/UBSan
+# build runs this too)
+for f in "${top_srcdir:-.}"/fuzz/corpus/mime/regress-*; do
+	"$PF" scan -c /dev/null "$f" > /dev/null 2>&1
+	is "$?" 0 "fuzz regression $(basename "$f"): scanned"
+done
+
 tap_done
