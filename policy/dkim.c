@@ -602,7 +602,10 @@ compare_key(const pf_dkim_key *key, const char *p, GString *why)
 
 	if (theirs == NULL)
 		goto out;
-	if (theirs_len == ours_len && memcmp(theirs, ours, ours_len) == 0)
+	/* The same bytes, or the same RSA key in another DER spelling. */
+	if ((theirs_len == ours_len && memcmp(theirs, ours, ours_len) == 0) ||
+	    (!key->ed25519 && rsa_equal(ours, ours_len, theirs, theirs_len,
+					false)))
 		st = PF_DKIM_PUB_OK;
 	else if (key->ed25519 && theirs_len == 44 &&
 		 memcmp(theirs + 12, ours, 32) == 0)
@@ -614,9 +617,6 @@ compare_key(const pf_dkim_key *key, const char *p, GString *why)
 		g_string_printf(why, "the published p= is this key in PKCS#1 "
 		    "RSAPublicKey form; verifiers such as libopendkim want "
 		    "SubjectPublicKeyInfo");
-	else if (!key->ed25519 && rsa_equal(ours, ours_len, theirs,
-					    theirs_len, false))
-		st = PF_DKIM_PUB_OK;	/* same key, other DER spelling */
 	else
 		g_string_printf(why, "the published p= is a different key");
 out:
