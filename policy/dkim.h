@@ -82,6 +82,7 @@ typedef struct pf_dkim_key {
 	char *path;
 	char *pem;		/* the private key text, for dkim_sign() */
 	size_t pem_len;
+	void *pkey;		/* EVP_PKEY * parsed once (see dkim.c) */
 	bool ed25519;		/* else RSA */
 	unsigned bits;
 	char *pubkey;		/* base64 p= to publish */

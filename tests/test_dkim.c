@@ -678,6 +678,55 @@ check_tempfails_mail_for_an_unpublished_key(void **state)
 	g_free(text);
 }
 
+/* What libopendkim's per-message PEM_read_bio_PrivateKey() gets back. */
+static EVP_PKEY *
+read_pem(const char *path)
+{
+	gchar *pem;
+	gsize len;
+	BIO *bio;
+	EVP_PKEY *pk;
+
+	assert_true(g_file_get_contents(path, &pem, &len, NULL));
+	bio = BIO_new_mem_buf(pem, (int)len);
+	pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	assert_int_equal(BIO_pending(bio), 0);	/* consumed */
+	BIO_free(bio);
+	g_free(pem);
+	assert_non_null(pk);
+	return pk;
+}
+
+static void
+loaded_keys_are_parsed_once_and_shared_with_libopendkim(void **state)
+{
+	pf_dkim_key *rsa = load_ok(rsa_path), *ed = load_ok(ed_path);
+	EVP_PKEY *pk, *other;
+
+	(void)state;
+	/* the text of a loaded key: that key, not a new parse */
+	pk = read_pem(rsa_path);
+	assert_ptr_equal(pk, rsa->pkey);
+	EVP_PKEY_free(pk);
+	pk = read_pem(ed_path);
+	assert_ptr_equal(pk, ed->pkey);
+	assert_int_equal(EVP_PKEY_get_base_id(pk), EVP_PKEY_ED25519);
+	EVP_PKEY_free(pk);
+	/* another key's text: OpenSSL's own parse, a different key */
+	other = read_pem(rsa2_path);
+	assert_ptr_not_equal(other, rsa->pkey);
+	assert_int_not_equal(EVP_PKEY_eq(other, rsa->pkey), 1);
+	EVP_PKEY_free(other);
+	/* once the key is freed, its text parses normally again */
+	pf_dkim_key_free(rsa);
+	pk = read_pem(rsa_path);
+	rsa = load_ok(rsa_path);
+	assert_int_equal(EVP_PKEY_eq(pk, rsa->pkey), 1);
+	EVP_PKEY_free(pk);
+	pf_dkim_key_free(rsa);
+	pf_dkim_key_free(ed);
+}
+
 int
 main(void)
 {
@@ -686,6 +735,7 @@ main(void)
 		cmocka_unit_test(key_mode_0400_is_accepted),
 		cmocka_unit_test(missing_junk_and_short_keys_are_refused),
 		cmocka_unit_test(ed25519_record_is_the_bare_32_byte_key),
+		cmocka_unit_test(loaded_keys_are_parsed_once_and_shared_with_libopendkim),
 		cmocka_unit_test(exact_signing_table_address_then_domain_then_parents),
 		cmocka_unit_test(refile_signing_table_first_wildcard_match_wins),
 		cmocka_unit_test(table_errors_name_file_and_line),
