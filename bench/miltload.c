@@ -14,6 +14,7 @@
  *	messages (1: one per message, as Postfix does per SMTP session).
  *	Prints one line:
  *	  msgs= ok= refused= errors= secs= rate= p50_ms= p99_ms= peak_rss_kb=
+ *	  steps=	(the milter's SMFIP_* flags from the negotiation)
  *	Every read has a 30 s timeout (counted as an error); no retry loops.
  */
 #include <arpa/inet.h>
@@ -53,6 +54,7 @@ static const char *sockspec;
 static int nodelay;
 static long total, per_conn = 1;
 static long next_msg, ok_n, refused_n, err_n;
+static unsigned long steps_seen;	/* the milter's SMFIP_* protocol flags */
 static double *lat;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -227,6 +229,9 @@ one_message(int fd, unsigned long pf, const msgfile *m, long id)
 	n = snprintf(buf, sizeof(buf), "<bob@bench.test>") + 1;
 	if (!(pf & 0x8) && (c = step(fd, 'R', buf, (size_t)n, pf & 0x8000)) != 'c')
 		return c < 0 ? -1 : 0;
+	/* DATA, unless the milter skips it (SMFIP_NODATA), as Postfix does */
+	if (!(pf & 0x200) && (c = step(fd, 'T', NULL, 0, pf & 0x10000)) != 'c')
+		return c < 0 ? -1 : 0;
 	for (int i = 0; !(pf & 0x20) && i < m->nh; i++) {
 		size_t a = strlen(m->h[i].name) + 1, b = strlen(m->h[i].value) + 1;
 		char *hb = malloc(a + b);
@@ -286,6 +291,9 @@ worker(void *arg)
 			pthread_mutex_unlock(&lock);
 			continue;
 		}
+		pthread_mutex_lock(&lock);
+		steps_seen = pf;
+		pthread_mutex_unlock(&lock);
 		{
 			char cb[64] = "client.bench.test";
 			size_t n = strlen(cb) + 1;
@@ -445,8 +453,9 @@ main(int argc, char **argv)
 	secs = now() - t0;
 	qsort(lat, (size_t)total, sizeof(double), cmp_double);
 	printf("msgs=%ld ok=%ld refused=%ld errors=%ld secs=%.2f rate=%.1f "
-	       "p50_ms=%.2f p99_ms=%.2f peak_rss_kb=%ld\n", total, ok_n,
-	       refused_n, err_n, secs, (double)total / secs,
-	       lat[total / 2], lat[(long)(total * 0.99)], pid ? hwm(pid) : 0);
+	       "p50_ms=%.2f p99_ms=%.2f peak_rss_kb=%ld steps=0x%lx\n", total,
+	       ok_n, refused_n, err_n, secs, (double)total / secs,
+	       lat[total / 2], lat[(long)(total * 0.99)], pid ? hwm(pid) : 0,
+	       steps_seen);
 	return err_n ? 1 : 0;
 }

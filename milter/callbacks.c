@@ -265,9 +265,27 @@ cb_close(SMFICTX *ctx)
 }
 
 /*
- * Ask only for the steps the enabled checks need, and never for the
- * "no reply" steps (SMFIP_NR_*): with them Postfix's small writes meet
- * delayed ACKs over TCP and every message stalls ~40 ms.
+ * DATA: nothing to check, but the step is negotiated on purpose.  Postfix
+ * sends the DATA-stage macros ({i}, milter_data_macros) even to a milter
+ * that skips the DATA command, as a packet of their own that needs no
+ * reply; its next write (the first header) then waits under Nagle for the
+ * ACK of that packet, which the milter's kernel delays by ~40 ms.  Over
+ * loopback TCP that stall is once per message and caps 10 sessions at
+ * about 220 messages/s (seen with tcpdump on the bench, for a do-nothing
+ * libmilter filter and for OpenDKIM alike).  With the DATA command the
+ * macros travel with it and the reply acknowledges both.
+ */
+static sfsistat
+cb_data(SMFICTX *ctx)
+{
+	(void)ctx;
+	return SMFIS_CONTINUE;
+}
+
+/*
+ * Ask only for the steps the enabled checks need (and DATA, above), and
+ * never for the "no reply" steps (SMFIP_NR_*): with them Postfix's small
+ * writes meet delayed ACKs over TCP in the same way.
  */
 static sfsistat
 cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
@@ -287,7 +305,7 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		want |= SMFIP_NOEOH;
 	if ((stages & (PF_STAGE_BODY | PF_STAGE_EOM | PF_STAGE_FINAL)) == 0)
 		want |= SMFIP_NOBODY;
-	want |= SMFIP_NOUNKNOWN | SMFIP_NODATA;
+	want |= SMFIP_NOUNKNOWN;
 	*pf1 = f1 & want;
 	*pf2 = 0;
 	*pf3 = 0;
@@ -310,6 +328,6 @@ struct smfiDesc pf_milter_desc = {
 	.xxfi_abort = cb_abort,
 	.xxfi_close = cb_close,
 	.xxfi_unknown = NULL,
-	.xxfi_data = NULL,
+	.xxfi_data = cb_data,
 	.xxfi_negotiate = cb_negotiate,
 };

@@ -117,6 +117,20 @@ is "$(grep -c 'action=' "$T/a.log")" 10 "no decision lines for aborted or droppe
 like "$log" 'from=<a@ex%ample\\xff\.com>' "hostile sender made printable in the log"
 like "$log" 'QAFTERDROP: action=accept' "milter serves on after an MTA disconnect"
 
+# DATA is negotiated (no SMFIP_NODATA, 0x200): Postfix then sends its DATA
+# macros with the DATA command instead of alone, and over TCP the next write
+# does not wait ~40 ms for a delayed ACK (see milter/callbacks.c, cb_data)
+start_milter d "$(printf '%s' "$common" | sed 's/PIDNAME/d/')
+socket = unix:$T/d.sock"
+printf 'From: alice@example.com\nTo: bob@example.org\nSubject: s\nDate: Tue, 1 Dec 2026 10:00:00 +0000\nMessage-ID: <m@example.com>\n\nhello\n' > "$T/m.eml"
+ml=$("$B/bench/miltload" -s "unix:$T/d.sock" -c 1 -n 3 -m "$T/m.eml" 2>&1)
+like "$ml" 'msgs=3 ok=3 refused=0 errors=0 ' "three messages through the whole conversation, DATA included"
+steps=$(printf '%s' "$ml" | sed -n 's/.* steps=\(0x[0-9a-f]*\).*/\1/p')
+ok "$([ -n "$steps" ] && [ $(( steps & 0x200 )) -eq 0 ]; echo $?)" "DATA step negotiated (protocol flags $steps)"
+ok "$([ -n "$steps" ] && [ $(( steps & 0xFF080 )) -eq 0 ]; echo $?)" "no 'no reply' steps negotiated"
+sleep 0.3
+is "$(grep -c 'action=accept' "$T/d.log")" 3 "one decision line for each"
+
 # reload: a raised limit applies to new messages
 sed -i 's/max_message_size = 4K/max_message_size = 100K/' "$T/a.conf"
 kill -HUP "$pid_a"
