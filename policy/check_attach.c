@@ -382,7 +382,7 @@ examine(attach_run *ar, pf_mime_part *part)
 	}
 	if (!GMIME_IS_PART(part->object))
 		return;
-	c = pf_mime_part_content(part);
+	c = pf_mime_part_head(part);	/* types need the first bytes only */
 	s = sniff_content(c);
 	/* a #! script is only hidden when it claims not to be text */
 	if (s == SNIFF_SCRIPT && strncmp(part->type, "text/", 5) == 0)
@@ -404,7 +404,7 @@ examine(attach_run *ar, pf_mime_part *part)
 		pf_result_fact(r, "part", "%s", part->id);
 		return;
 	case SNIFF_ZIP: case SNIFF_7Z: case SNIFF_RAR: case SNIFF_TAR:
-		list_archive(ar, part, c);
+		list_archive(ar, part, pf_mime_part_content(part));
 		return;
 	default:
 		break;
@@ -414,7 +414,9 @@ examine(attach_run *ar, pf_mime_part *part)
 		char *owned = NULL;
 
 		if (text == NULL)	/* svg sent as an image type: plain bytes */
-			text = owned = g_strndup((const char *)c->data, c->len);
+			text = owned = g_strndup((const char *)
+			    pf_mime_part_content(part)->data,
+			    pf_mime_part_content(part)->len);
 		if (html_smuggles(text) && (r = hard(ar,
 		    "attach.html-smuggling"))) {
 			pf_result_text(r, "HTML attachment %s assembles a file "

@@ -221,27 +221,47 @@ check_termination(pf_message *msg, pf_mime *mime)
 	}
 }
 
+/* Byte classes for base64_ok(): 0 not base64, 1 ignored, 2 '=', 3 alphabet */
+static guint8 b64_class[256];
+
+static void
+b64_class_init(void)
+{
+	static gsize done;
+
+	if (g_once_init_enter(&done)) {
+		for (unsigned c = 0; c < 256; c++)
+			b64_class[c] = (g_ascii_isalnum((gchar)c) || c == '+' ||
+			    c == '/') ? 3 : c == '=' ? 2 : (c == '\r' ||
+			    c == '\n' || c == ' ' || c == '\t') ? 1 : 0;
+		g_once_init_leave(&done, 1);
+	}
+}
+
+/* One pass, one table lookup a byte (attachments are megabytes). */
 static bool
 base64_ok(const GByteArray *raw)
 {
 	size_t count = 0;
 	bool padded = false;
 
+	b64_class_init();
 	for (guint i = 0; i < raw->len; i++) {
-		guint8 c = raw->data[i];
-
-		if (c == '\r' || c == '\n' || c == ' ' || c == '\t')
-			continue;
-		if (c == '=') {
+		switch (b64_class[raw->data[i]]) {
+		case 3:
+			if (padded)
+				return false;	/* data after the padding */
+			count++;
+			break;
+		case 2:
 			padded = true;
 			count++;
-			continue;
-		}
-		if (!(g_ascii_isalnum(c) || c == '+' || c == '/'))
+			break;
+		case 1:
+			break;
+		default:
 			return false;
-		if (padded)
-			return false;	/* data after the padding */
-		count++;
+		}
 	}
 	return count % 4 != 1;
 }

@@ -242,6 +242,61 @@ pf_message_eoh(pf_message *msg)
 	return run_stage(msg, PF_STAGE_EOH);
 }
 
+/*
+ * 8-bit bytes, bare CR or LF, and line lengths of a body chunk (lines may
+ * span chunks: line_len and prev_cr carry over).  memchr() finds line ends
+ * and CRs; locals keep the state in registers.  The per-byte loop this
+ * replaced was 11% of the milter's time on 5 MB messages (bench/).
+ */
+static void
+scan_body(pf_message *msg, const unsigned char *p, size_t len)
+{
+	const unsigned char *end = p + len;
+	size_t line = msg->line_len, longest = msg->max_line_len;
+	unsigned bare = msg->bare_cr_lf;
+	bool prev_cr = msg->prev_cr;
+
+	if (!msg->body_8bit) {
+		unsigned char any = 0;
+
+		for (size_t i = 0; i < len; i++)
+			any |= p[i];
+		msg->body_8bit = (any & 0x80) != 0;
+	}
+	if (len == 0)
+		return;
+	if (prev_cr && *p != '\n')
+		bare++;			/* the last chunk's final CR */
+	while (p < end) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+		const unsigned char *stop = nl ? nl : end;
+
+		/* a CR is bare unless LF follows; one ending the chunk waits */
+		for (const unsigned char *cr = p; cr < stop &&
+		     (cr = memchr(cr, '\r', (size_t)(stop - cr))) != NULL; cr++)
+			if (cr + 1 < stop)
+				bare++;
+		line += (size_t)(stop - p);
+		if (nl == NULL)
+			break;
+		if (nl > p ? nl[-1] == '\r' : prev_cr) {
+			if (line > 0)
+				line--;	/* CR before LF: not part of the line */
+		} else {
+			bare++;		/* LF without CR */
+		}
+		if (line > longest)
+			longest = line;
+		line = 0;
+		prev_cr = false;
+		p = nl + 1;
+	}
+	msg->prev_cr = end[-1] == '\r';
+	msg->line_len = line;
+	msg->max_line_len = longest;
+	msg->bare_cr_lf = bare;
+}
+
 void
 pf_message_body(pf_message *msg, const unsigned char *data, size_t len)
 {
@@ -256,25 +311,7 @@ pf_message_body(pf_message *msg, const unsigned char *data, size_t len)
 	if (keep < len)
 		msg->body_truncated = true;
 	msg->body_bytes += len;
-	for (size_t i = 0; i < len; i++) {
-		if (data[i] & 0x80)
-			msg->body_8bit = true;
-		if (msg->prev_cr && data[i] != '\n')
-			msg->bare_cr_lf++;	/* CR without LF */
-		if (data[i] == '\n') {
-			if (!msg->prev_cr)
-				msg->bare_cr_lf++;	/* LF without CR */
-			/* a CR before LF is not part of the line */
-			if (msg->line_len > 0 && msg->prev_cr)
-				msg->line_len--;
-			if (msg->line_len > msg->max_line_len)
-				msg->max_line_len = msg->line_len;
-			msg->line_len = 0;
-		} else {
-			msg->line_len++;
-		}
-		msg->prev_cr = data[i] == '\r';
-	}
+	scan_body(msg, data, len);
 	msg->stage = PF_STAGE_BODY;
 	msg->chunk = data;
 	msg->chunk_len = len;

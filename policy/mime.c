@@ -31,6 +31,8 @@ part_free(gpointer p)
 		g_byte_array_free(part->content, TRUE);
 	if (part->raw)
 		g_byte_array_free(part->raw, TRUE);
+	if (part->head)
+		g_byte_array_free(part->head, TRUE);
 	g_free(part->text);
 	g_free(part);
 }
@@ -266,6 +268,48 @@ pf_mime_part_content(pf_mime_part *part)
 		    g_mime_part_get_content(GMIME_PART(part->object)) : NULL,
 		    true);
 	return part->content;
+}
+
+/* The first PF_MIME_HEAD decoded bytes, through GMime's decoding filter. */
+const GByteArray *
+pf_mime_part_head(pf_mime_part *part)
+{
+	GMimeDataWrapper *w;
+	GMimeStream *src, *filtered;
+	GMimeFilter *dec;
+	char buf[8192];
+	gssize n;
+
+	if (part->content)
+		return part->content;	/* already whole: no second decode */
+	if (part->head)
+		return part->head;
+	part->head = g_byte_array_new();
+	if (!GMIME_IS_PART(part->object) ||
+	    (w = g_mime_part_get_content(GMIME_PART(part->object))) == NULL ||
+	    (src = g_mime_data_wrapper_get_stream(w)) == NULL)
+		return part->head;
+	g_mime_stream_reset(src);
+	filtered = g_mime_stream_filter_new(src);
+	switch (g_mime_data_wrapper_get_encoding(w)) {
+	case GMIME_CONTENT_ENCODING_BASE64:
+	case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
+	case GMIME_CONTENT_ENCODING_UUENCODE:
+		dec = g_mime_filter_basic_new(
+		    g_mime_data_wrapper_get_encoding(w), FALSE);
+		g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), dec);
+		g_object_unref(dec);
+		break;
+	default:	/* 7bit, 8bit, binary: the bytes are the content */
+		break;
+	}
+	while (part->head->len < PF_MIME_HEAD &&
+	       (n = g_mime_stream_read(filtered, buf, sizeof(buf))) > 0)
+		g_byte_array_append(part->head, (guint8 *)buf, (guint)MIN(
+		    (gsize)n, PF_MIME_HEAD - part->head->len));
+	g_object_unref(filtered);
+	g_mime_stream_reset(src);
+	return part->head;
 }
 
 const GByteArray *

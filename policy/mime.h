@@ -5,6 +5,7 @@
  *	pf_mime *pf_mime_get(pf_message *msg);
  *	void pf_mime_free(pf_mime **mime);
  *	const GByteArray *pf_mime_part_content(pf_mime_part *part);
+ *	const GByteArray *pf_mime_part_head(pf_mime_part *part);
  *	const GByteArray *pf_mime_part_raw(pf_mime_part *part);
  *	const char *pf_mime_part_text(pf_mime_part *part);
  *	const char *pf_mime_part_name(const pf_mime_part *part);
@@ -31,7 +32,9 @@
  *	were left out.  Leaf parts are listed in order in mime->parts with
  *	an id in IMAP style ("1", "2.1").
  *
- *	Decoded content (pf_mime_part_content), the still-encoded content
+ *	Decoded content (pf_mime_part_content), its first PF_MIME_HEAD
+ *	bytes alone (pf_mime_part_head, for sniffing types without decoding
+ *	a large attachment whole), the still-encoded content
  *	(pf_mime_part_raw) and UTF-8 text (pf_mime_part_text, text parts
  *	only, else NULL) are produced on first use and kept with the part;
  *	they belong to the parse.  pf_mime_part_name() describes a part for
@@ -59,6 +62,7 @@ typedef struct pf_mime_part {
 	bool last;		/* may be cut by max_scan_size */
 	unsigned depth;
 	GByteArray *content;	/* decoded, on first use */
+	GByteArray *head;	/* decoded, first PF_MIME_HEAD bytes */
 	GByteArray *raw;	/* encoded, on first use */
 	char *text;		/* UTF-8, on first use */
 	bool text_done;
@@ -78,7 +82,10 @@ typedef struct pf_mime {
 
 pf_mime *pf_mime_get(pf_message *msg);
 void pf_mime_free(pf_mime **mime);
+#define PF_MIME_HEAD (64 * 1024)
+
 const GByteArray *pf_mime_part_content(pf_mime_part *part);
+const GByteArray *pf_mime_part_head(pf_mime_part *part);
 const GByteArray *pf_mime_part_raw(pf_mime_part *part);
 const char *pf_mime_part_text(pf_mime_part *part);
 const char *pf_mime_part_name(const pf_mime_part *part);

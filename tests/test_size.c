@@ -304,6 +304,76 @@ header_fields_beyond_the_cap_are_counted_not_kept(void **state)
 	pf_config_unref(&cfg);
 }
 
+/* The byte-at-a-time scan pf_message_body() had before it used memchr. */
+typedef struct ref_scan {
+	size_t line, longest;
+	unsigned bare;
+	bool prev_cr, eight;
+} ref_scan;
+
+static void
+ref_body(ref_scan *r, const unsigned char *d, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (d[i] & 0x80)
+			r->eight = true;
+		if (r->prev_cr && d[i] != '\n')
+			r->bare++;
+		if (d[i] == '\n') {
+			if (!r->prev_cr)
+				r->bare++;
+			if (r->line > 0 && r->prev_cr)
+				r->line--;
+			if (r->line > r->longest)
+				r->longest = r->line;
+			r->line = 0;
+		} else {
+			r->line++;
+		}
+		r->prev_cr = d[i] == '\r';
+	}
+}
+
+static void
+body_scan_matches_a_byte_at_a_time_reference_for_any_chunking(void **state)
+{
+	static const unsigned char alphabet[] = {'a', '\r', '\n', 0xc3, ' '};
+	pf_config *cfg = tu_config("[policy]\nmax_scan_size = 1K\n");
+	GRand *rnd = g_rand_new_with_seed(20261201);
+
+	(void)state;
+	for (int round = 0; round < 3000; round++) {
+		pf_message *msg = tu_message(cfg, NULL);
+		size_t len = (size_t)g_rand_int_range(rnd, 0, 400), off = 0;
+		unsigned char *body = g_malloc(len + 1);
+		ref_scan ref = {0};
+		bool ascii = g_rand_boolean(rnd);
+
+		for (size_t i = 0; i < len; i++)
+			body[i] = alphabet[g_rand_int_range(rnd, 0, ascii ? 3 :
+			    (gint32)sizeof(alphabet))];
+		assert_null(pf_message_mail(msg, "a@example.com", NULL));
+		(void)pf_message_eoh(msg);
+		ref_body(&ref, body, len);
+		while (off < len) {	/* chunks of 1 to 40 bytes */
+			size_t n = (size_t)g_rand_int_range(rnd, 1, 41);
+
+			n = MIN(n, len - off);
+			pf_message_body(msg, body + off, n);
+			off += n;
+		}
+		assert_int_equal(msg->bare_cr_lf, ref.bare);
+		assert_int_equal(msg->max_line_len, ref.longest);
+		assert_int_equal(msg->line_len, ref.line);
+		assert_int_equal(msg->prev_cr, ref.prev_cr);
+		assert_int_equal(msg->body_8bit, ref.eight);
+		g_free(body);
+		pf_message_free(&msg);
+	}
+	g_rand_free(rnd);
+	pf_config_unref(&cfg);
+}
+
 int
 main(void)
 {
@@ -321,6 +391,7 @@ main(void)
 		cmocka_unit_test(mode_off_runs_nothing),
 		cmocka_unit_test(longest_body_line_is_tracked_across_chunks),
 		cmocka_unit_test(body_beyond_scan_size_is_counted_not_kept),
+		cmocka_unit_test(body_scan_matches_a_byte_at_a_time_reference_for_any_chunking),
 		cmocka_unit_test(header_fields_beyond_the_cap_are_counted_not_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
