@@ -3,15 +3,16 @@
  *	miltload - drive a milter directly over the milter protocol (v6)
  * SYNOPSIS
  *	miltload -s unix:/path|inet:PORT@HOST [-c conns] [-n msgs] [-k per-conn]
- *		 [-p milter-pid] [-T] -m message-file [-m ...]
+ *		 [-p milter-pid] [-T] [-f from] [-r rcpt] -m message-file [-m ...]
  * DESCRIPTION
  *	Plays the MTA: option negotiation, then for each message the macros
- *	and CONNECT, HELO, MAIL (SIZE=), RCPT, each HEADER, EOH, BODY in
+ *	and CONNECT, HELO, MAIL (SIZE=), RCPT, DATA, each HEADER, EOH, BODY in
  *	chunks of at most 65535 bytes (CRLF line ends), EOM, and reads the
  *	filter's modifications and final reply.  Steps the filter declines
  *	in negotiation are not sent; "no reply" steps are not waited for.
  *	c threads share n messages; each opens a new connection every k
  *	messages (1: one per message, as Postfix does per SMTP session).
+ *	The envelope is -f (default alice@bench.test) and -r (bob@bench.test).
  *	Prints one line:
  *	  msgs= ok= refused= errors= secs= rate= p50_ms= p99_ms= peak_rss_kb=
  *	  steps=	(the milter's SMFIP_* flags from the negotiation)
@@ -55,6 +56,7 @@ static int nodelay;
 static long total, per_conn = 1;
 static long next_msg, ok_n, refused_n, err_n;
 static unsigned long steps_seen;	/* the milter's SMFIP_* protocol flags */
+static const char *env_from = "alice@bench.test", *env_rcpt = "bob@bench.test";
 static double *lat;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -226,7 +228,7 @@ one_message(int fd, unsigned long pf, const msgfile *m, long id)
 	n += snprintf(buf + n, sizeof(buf) - (size_t)n, "SIZE=%zu", m->blen + 1000) + 1;
 	if (!(pf & 0x4) && (c = step(fd, 'M', buf, (size_t)n, pf & 0x4000)) != 'c')
 		return c < 0 ? -1 : 0;
-	n = snprintf(buf, sizeof(buf), "<bob@bench.test>") + 1;
+	n = snprintf(buf, sizeof(buf), "<%s>", env_rcpt) + 1;
 	if (!(pf & 0x8) && (c = step(fd, 'R', buf, (size_t)n, pf & 0x8000)) != 'c')
 		return c < 0 ? -1 : 0;
 	/* DATA, unless the milter skips it (SMFIP_NODATA), as Postfix does */
@@ -417,8 +419,10 @@ main(int argc, char **argv)
 	double t0, secs;
 
 	total = 1000;
-	while ((ch = getopt(argc, argv, "s:c:n:k:m:p:T")) != -1) {
+	while ((ch = getopt(argc, argv, "s:c:n:k:m:p:Tf:r:")) != -1) {
 		switch (ch) {
+		case 'f': env_from = optarg; break;
+		case 'r': env_rcpt = optarg; break;
 		case 's': sockspec = optarg; break;
 		case 'c': conns = atoi(optarg); break;
 		case 'n': total = atol(optarg); break;
@@ -435,9 +439,13 @@ main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "usage: miltload -s SOCKET [-c N] [-n N] "
-				"[-k N] [-p PID] [-T] -m FILE...\n");
+				"[-k N] [-p PID] [-T] [-f FROM] [-r RCPT] -m FILE...\n");
 			return 2;
 		}
+	}
+	for (int i = 0; i < ncorpus; i++) {	/* -f may follow -m */
+		free(corpus[i].from);
+		corpus[i].from = strdup(env_from);
 	}
 	if (sockspec == NULL || ncorpus == 0 || conns < 1 || conns > 512 ||
 	    total < 1 || per_conn < 1) {

@@ -7,7 +7,7 @@
 # warm cache, content checks, rsa-2048 signing).  End to end: smtp-source
 # -> private Postfix -> smtp-sink with no milter, OpenDKIM and preflight,
 # over a unix socket and loopback TCP.  Ratios are within this one run.
-# Knobs: BENCH_QUICK=1 (about 1 minute), BENCH_MSGS (direct small/typical,
+# Knobs: BENCH_QUICK=1 (about 1 minute; the full run takes about 3), BENCH_MSGS (direct small/typical,
 # default 4000), BENCH_E2E (end-to-end messages, default 2000).
 # Ports: Postfix 3525/3526, milters 3891-3899, knot 5358; loopback only.
 set -u
@@ -27,11 +27,13 @@ LOAD="$B/bench/miltload"
 echo "preparing corpus, keys, DNS..." >&2
 bash "$S/bench/mkcorpus.sh" "$W/corpus"
 "$B/tools/preflight" dkim keygen --type rsa --domain bench.test --selector s1 --out "$W/rsa.pem" > "$W/records"
-chown nobody "$W/rsa.pem"
+"$B/tools/preflight" dkim keygen --type ed25519 --domain bench.test --selector e1 --out "$W/ed.pem" > "$W/records.ed"
+chown nobody "$W/rsa.pem" "$W/ed.pem"
 mkdir -p "$W/zones"
 { printf '$ORIGIN bench.test.\n$TTL 3600\n@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.1\n'
   printf '@ TXT "v=spf1 ip4:192.0.2.10 -all"\n_dmarc TXT "v=DMARC1; p=reject"\n'
-  printf 's1._domainkey TXT %s\n' "$(sed 's/.*( \(.*\) )$/\1/' "$W/records")"; } > "$W/zones/bench.test.zone"
+  printf 's1._domainkey TXT %s\n' "$(sed 's/.*( \(.*\) )$/\1/' "$W/records")"
+  printf 'e1._domainkey TXT %s\n' "$(sed 's/.*( \(.*\) )$/\1/' "$W/records.ed")"; } > "$W/zones/bench.test.zone"
 pf_start_knot "$W/zones" >/dev/null || { echo "knot failed" >&2; exit 1; }
 pf_unbound_conf "$W/unbound.conf"
 
@@ -115,17 +117,26 @@ $allchecks_off"
 egress_ips = 192.0.2.10"
 	start pffull_$t "$B/milter/preflight-milter" -f -c "$W/pffull_$t.conf"
 done
+# preflight signing only with Ed25519 (direct part only)
+sock[pfed_unix]="unix:$W/pfed_unix.sock"
+sed -e "s|^socket = .*|socket = ${sock[pfed_unix]}|" -e 's/^selector = s1$/selector = e1/' \
+    -e "s|^key_file = .*|key_file = $W/ed.pem|" "$W/pfsign_unix.conf" > "$W/pfed_unix.conf"
+start pfed_unix "$B/milter/preflight-milter" -f -c "$W/pfed_unix.conf"
+# every check, a fresh process for the 100-connection memory figure
+sock[pf100_unix]="unix:$W/pf100_unix.sock"
+sed -e "s|^socket = .*|socket = ${sock[pf100_unix]}|" "$W/pffull_unix.conf" > "$W/pf100_unix.conf"
+start pf100_unix "$B/milter/preflight-milter" -f -c "$W/pf100_unix.conf"
 sleep 1
 
 rsa=$(openssl speed -seconds 2 rsa2048 2>/dev/null | awk '/^rsa 2048/ {print $6}')
-ed=$(openssl speed -seconds 2 ed25519 2>/dev/null | awk '/ed25519/ && /Ed25519/ {print $(NF-1)}' | tail -1)
+ed=$(openssl speed -seconds 2 ed25519 2>/dev/null | awk '/EdDSA \(Ed25519\)/ {print $(NF-1)}' | tail -1)
 echo "# preflight benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -r)"
 echo "# raw crypto on one core (openssl speed): RSA-2048 ${rsa:-?} sign/s, Ed25519 ${ed:-?} sign/s"
 echo
 echo "## direct: bench/miltload, 10 connections, unix socket"
 printf '%-22s %-8s %8s %10s %9s %9s %11s\n' milter corpus msgs rate/s p50_ms p99_ms peak_rss_kb
 declare -A rate
-for m in noop odk pfsign pffull; do
+for m in noop odk pfsign pfed pffull; do
 	for c in small typical large; do
 		n=$N; [ $c = large ] && n=$NL
 		pid=$(eval echo "\$pid_${m}_unix")
@@ -138,10 +149,22 @@ for m in noop odk pfsign pffull; do
 		grep -q "errors=0" <<<"$out" || echo "  ! $out"
 	done
 done
+out=$("$LOAD" -s "${sock[pf100_unix]}" -c 100 -n "$N" -p "$pid_pf100_unix" -m "$W/corpus/typical.eml")
+printf '%-22s %-8s %8s %10s %9s %9s %11s\n' "pffull, 100 conns" typical "$N" \
+	"$(sed -n 's/.* rate=\([0-9.]*\).*/\1/p' <<<"$out")" \
+	"$(sed -n 's/.* p50_ms=\([0-9.]*\).*/\1/p' <<<"$out")" \
+	"$(sed -n 's/.* p99_ms=\([0-9.]*\).*/\1/p' <<<"$out")" \
+	"$(sed -n 's/.* peak_rss_kb=\([0-9]*\).*/\1/p' <<<"$out")"
+grep -q "errors=0" <<<"$out" || echo "  ! $out"
 echo "(noop = do-nothing libmilter filter; odk = OpenDKIM rsa-2048 signing; pfsign = preflight signing only;"
-echo " pffull = preflight with every check: SPF+DMARC via the warm resolver cache, content, rsa-2048 signing)"
+echo " pfed = the same with Ed25519; pffull = preflight with every check: SPF+DMARC via the warm resolver"
+echo " cache, content, rsa-2048 signing; peak RSS is the milter's VmHWM since it started; the"
+echo " 100-connection row is a fresh pffull process)"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }'; }
-echo "ratios (typical): pffull/odk $(ratio "${rate[pffull.typical]}" "${rate[odk.typical]}"), pfsign/odk $(ratio "${rate[pfsign.typical]}" "${rate[odk.typical]}"), pfsign/raw-RSA $(ratio "${rate[pfsign.small]}" "${rsa:-0}") (small)"
+echo "ratios: pffull/odk $(ratio "${rate[pffull.typical]}" "${rate[odk.typical]}") (typical), $(ratio "${rate[pffull.small]}" "${rate[odk.small]}") (small);" \
+	"pfsign/odk $(ratio "${rate[pfsign.typical]}" "${rate[odk.typical]}") (typical)"
+echo "        pfsign/raw-RSA $(ratio "${rate[pfsign.small]}" "${rsa:-0}") (small), pfed/raw-Ed25519 $(ratio "${rate[pfed.small]}" "${ed:-0}") (small)," \
+	"pfed/noop $(ratio "${rate[pfed.small]}" "${rate[noop.small]}") (small)"
 echo
 
 echo "## end to end: smtp-source -s 10 -m $E2E -l 4096 -> Postfix -> smtp-sink"

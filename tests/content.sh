@@ -54,6 +54,47 @@ for f in "$tmp"/corpus/bad/*.eml; do
 	ok $? "defect $b: reported as $code"
 done
 
+# 2b. the same corpus through the daemon over the milter protocol (bench's
+# driver plays the MTA): every clean message accepted with no finding, every
+# defect's code in its decision line
+if [ -x "$top_builddir/bench/miltload" ] && [ -x "$top_builddir/milter/preflight-milter" ]; then
+	chmod 755 "$tmp"
+	{ printf '[milter]\nsocket = unix:%s/m.sock\npidfile =\n' "$tmp"
+	  [ "$(id -u)" = 0 ] && printf 'user = nobody\n'
+	  cat "$tmp/base.conf"; } > "$tmp/milter.conf"
+	"$top_builddir/milter/preflight-milter" -f -c "$tmp/milter.conf" 2> "$tmp/milter.log" &
+	mpid=$!
+	trap 'kill $mpid 2>/dev/null; rm -rf "$tmp"' EXIT
+	for _ in $(seq 1 100); do [ -S "$tmp/m.sock" ] && break; sleep 0.1; done
+	through_milter() {	# FILE -> the decision line it got
+		before=$(grep -c 'action=' "$tmp/milter.log")
+		"$top_builddir/bench/miltload" -s "unix:$tmp/m.sock" -c 1 -n 1 \
+		    -f alice@example.com -r bob@gmail.com -m "$1" > /dev/null 2>&1
+		for _ in $(seq 1 50); do
+			[ "$(grep -c 'action=' "$tmp/milter.log")" -gt "$before" ] && break
+			sleep 0.05
+		done
+		grep 'action=' "$tmp/milter.log" | tail -1
+	}
+	bad=0; total=0
+	for f in "$tmp"/corpus/clean/*.eml; do
+		line=$(through_milter "$f"); total=$((total + 1))
+		has "$line" 'action=accept' && has "$line" 'reasons=- ' ||
+		    { bad=$((bad + 1)); echo "# milter, clean $(basename "$f"): $line"; }
+	done
+	ok $bad "milter: all $total clean messages accepted with no finding"
+	bad=0; total=0
+	for f in "$tmp"/corpus/bad/*.eml; do
+		b=$(basename "$f" .eml); code=${b%%--*}
+		line=$(through_milter "$f"); total=$((total + 1))
+		case "$line" in
+		*"reasons=$code"[,\ ]*|*",$code"[,\ ]*) ;;
+		*) bad=$((bad + 1)); echo "# milter, defect $b: $line";;
+		esac
+	done
+	ok $bad "milter: all $total defects flagged with their code in the decision line"
+fi
+
 # 3. hard rules: codes and the file named in the reply
 out=$(scan "$tmp/base.conf" "$tmp/corpus/bad/attach.double-extension.eml")
 has "$out" '"action":"reject"' && has "$out" '"code":"550","dsn":"5.7.1"' &&
