@@ -7,15 +7,17 @@
 # warm cache, content checks, rsa-2048 signing).  End to end: smtp-source
 # -> private Postfix -> smtp-sink with no milter, OpenDKIM and preflight,
 # over a unix socket and loopback TCP.  Ratios are within this one run.
-# Knobs: BENCH_QUICK=1 (about 1 minute; the full run takes about 3), BENCH_MSGS (direct small/typical,
-# default 4000), BENCH_E2E (end-to-end messages, default 2000).
+# Knobs: BENCH_QUICK=1 (about 2 minutes; the full run about 5), BENCH_MSGS (direct small/typical,
+# default 4000), BENCH_E2E (end-to-end messages, default 2000), BENCH_ROUNDS
+# (end-to-end rounds, default 3, each path's best kept).
 # Ports: Postfix 3525/3526, milters 3891-3899, knot 5358; loopback only.
 set -u
 S=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 B=${top_builddir:-$S}
 N=${BENCH_MSGS:-4000}
 E2E=${BENCH_E2E:-2000}
-if [ "${BENCH_QUICK:-0}" = 1 ]; then N=800; E2E=500; fi
+ROUNDS=${BENCH_ROUNDS:-3}
+if [ "${BENCH_QUICK:-0}" = 1 ]; then N=800; E2E=500; ROUNDS=1; fi
 NL=$(( N / 100 + 10 ))
 export PF_SMTP_PORT=3525 PF_SINK_PORT=3526 PF_DNS_PORT=5358
 top_srcdir=$S top_builddir=$B
@@ -167,28 +169,34 @@ echo "        pfsign/raw-RSA $(ratio "${rate[pfsign.small]}" "${rsa:-0}") (small
 	"pfed/noop $(ratio "${rate[pfed.small]}" "${rate[noop.small]}") (small)"
 echo
 
-echo "## end to end: smtp-source -s 10 -m $E2E -l 4096 -> Postfix -> smtp-sink"
+echo "## end to end: smtp-source -s 10 -m $E2E -l 4096 -> Postfix -> smtp-sink, best of $ROUNDS rounds"
 pf_start_sink >/dev/null
 pf_start_postfix "" >/dev/null || { echo "postfix failed" >&2; exit 1; }
 postconf -c "$W/postfix/etc" -e default_process_limit=60 >/dev/null
-e2e() {	# label milter-spec
-	local spec=$2 t0 ms n0
+e2e() {	# label milter-spec: messages/s, sink emptied first (find stays cheap)
+	local spec=$2 t0 ms
 	postconf -c "$W/postfix/etc" -e "smtpd_milters=$spec" "non_smtpd_milters=$spec" >/dev/null
 	pf_postfix_cmd reload >/dev/null 2>&1; sleep 1.5
-	n0=$(pf_sink_count)
+	find "$PF_TMP/sink" -type f -delete 2>/dev/null
 	t0=$(date +%s%N)
 	smtp-source -s 10 -m "$E2E" -l 4096 -f alice@bench.test -t bob@bench.test 127.0.0.1:$PF_SMTP_PORT >/dev/null 2>&1
-	pf_sink_wait $((n0 + E2E)) 120 >/dev/null || echo "  ! only $(( $(pf_sink_count) - n0 )) of $E2E arrived" >&2
+	pf_sink_wait "$E2E" 120 >/dev/null || echo "  ! $1: only $(pf_sink_count) of $E2E arrived" >&2
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	awk -v n="$E2E" -v ms="$ms" 'BEGIN { printf "%.1f", n * 1000 / ms }'
 }
 pfspec() { case $1 in unix:*) echo "$1";; inet:*) echo "$1" | sed 's/inet:\([0-9]*\)@\(.*\)/inet:\2:\1/';; esac; }
-printf '%-34s %10s %10s\n' path msg/s vs-none
-none=$(e2e none "")
-printf '%-34s %10s %10s\n' "no milter" "$none" 1.00
-for t in unix tcp; do
-	for m in noop odk pffull; do
-		r=$(e2e "$m-$t" "$(pfspec "${sock[${m}_$t]}")")
-		printf '%-34s %10s %10s\n' "$m over $t" "$r" "$(ratio "$r" "$none")"
+# rounds interleave the paths, so a slow minute on a shared machine hits
+# every path alike; each path keeps its best round
+declare -A best
+paths="none noop_unix odk_unix pffull_unix noop_tcp odk_tcp pffull_tcp"
+for round in $(seq 1 "$ROUNDS"); do
+	for p in $paths; do
+		if [ "$p" = none ]; then r=$(e2e none ""); else r=$(e2e "$p" "$(pfspec "${sock[$p]}")"); fi
+		best[$p]=$(awk -v a="${best[$p]:-0}" -v b="$r" 'BEGIN { print (b > a) ? b : a }')
 	done
+done
+printf '%-34s %10s %10s\n' path msg/s vs-none
+for p in $paths; do
+	label="no milter"; [ "$p" != none ] && label="${p%_*} over ${p#*_}"
+	printf '%-34s %10s %10s\n' "$label" "${best[$p]}" "$(ratio "${best[$p]}" "${best[none]}")"
 done
