@@ -27,8 +27,10 @@ for t in "$@"; do
 	"$out/$t" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 \
 		-artifact_prefix="$out/crash-$t-" "$out/$t.corpus" > "$out/$t.log" 2>&1
 	rc=$?
-	execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out/$t.log" | grep -o '[0-9]*$')
-	[ -n "$execs" ] || execs=$(grep -oE '#[0-9]+' "$out/$t.log" | tail -1 | tr -d '#')
+	# "Done N runs" at the end; else the last status line ("#N ...") -
+	# not any "#N" in the log: the recommended dictionary can hold one
+	execs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$out/$t.log" | tail -1)
+	[ -n "$execs" ] || execs=$(grep -oE '^#[0-9]+' "$out/$t.log" | tail -1 | tr -d '#')
 	crashes=$(ls "$out"/crash-"$t"-* 2>/dev/null | wc -l)
 	echo "fuzz: $t execs=${execs:-0} crashes=$crashes seconds=$secs"
 	if [ $rc -ne 0 ] || [ "$crashes" -ne 0 ]; then
