@@ -15,6 +15,15 @@
  *	when the token is free, else it is left on the abandoned list for
  *	the token holder (so a timed-out caller never waits for another
  *	thread's poll).
+ *
+ *	Answers also go into a small cache in front of libunbound, kept
+ *	for the record's TTL: libunbound's own cache lives in its
+ *	background thread, and asking it costs two thread hand-offs, a
+ *	pipe and a poll per lookup.  Measured with bench/ (20 KB messages,
+ *	every check): SPF and DMARC took the milter from about 900 to 420-620
+ *	messages/s before this cache.  Temporary failures are never
+ *	cached; the cache holds at most PF_DNS_CACHE_MAX answers and is
+ *	emptied when full.
  */
 #include <errno.h>
 #include <poll.h>
@@ -25,6 +34,7 @@
 
 #define PF_DNS_DEFAULT_TIMEOUT_MS 5000
 #define PF_DNS_POLL_SLICE_MS 100
+#define PF_DNS_CACHE_MAX 4096
 
 struct pf_resolver {
 	struct ub_ctx *ctx;
@@ -33,8 +43,16 @@ struct pf_resolver {
 	GCond cond;		/* a lookup completed or the token was freed */
 	bool processing;	/* someone is polling and running ub_process */
 	GPtrArray *abandoned;	/* pending, timed out, to cancel and free */
-	gint lookups;		/* atomic */
+	gint lookups;		/* atomic: every pf_dns_query() */
+	gint hits;		/* atomic: answered from the cache */
+	GMutex cache_lock;
+	GHashTable *cache;	/* "type/class/name" -> cached * */
 };
+
+typedef struct cached {
+	struct ub_result *result;
+	gint64 expires;		/* monotonic, microseconds */
+} cached;
 
 typedef struct pending {
 	pf_resolver *r;
@@ -95,6 +113,7 @@ pf_resolver_new(const pf_resolver_opts *opts, GString *err)
 	r = g_new0(pf_resolver, 1);
 	r->abandoned = g_ptr_array_new();
 	g_mutex_init(&r->lock);
+	g_mutex_init(&r->cache_lock);
 	g_cond_init(&r->cond);
 	r->timeout_ms = opts->timeout_ms ? opts->timeout_ms :
 	    PF_DNS_DEFAULT_TIMEOUT_MS;
@@ -152,6 +171,9 @@ pf_resolver_free(pf_resolver **rp)
 		g_free(p);
 	}
 	g_ptr_array_free(r->abandoned, TRUE);
+	if (r->cache)
+		g_hash_table_destroy(r->cache);
+	g_mutex_clear(&r->cache_lock);
 	g_mutex_clear(&r->lock);
 	g_cond_clear(&r->cond);
 	g_free(r);
@@ -173,6 +195,12 @@ unsigned long
 pf_resolver_queries_sent(const pf_resolver *r)
 {
 	return r ? (unsigned long)(guint)g_atomic_int_get(&r->lookups) : 0;
+}
+
+unsigned long
+pf_resolver_cache_hits(const pf_resolver *r)
+{
+	return r ? (unsigned long)(guint)g_atomic_int_get(&r->hits) : 0;
 }
 
 unsigned
@@ -270,6 +298,106 @@ classify(struct ub_result *res, const char *name, int rrtype, GString *why)
 	return res->havedata ? PF_DNS_OK : PF_DNS_NODATA;
 }
 
+static char *
+xstrdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/*
+ * A copy of an answer that ub_resolve_free() can release (malloc and
+ * strdup, as libunbound allocates); NULL when memory runs out.
+ */
+static struct ub_result *
+result_copy(const struct ub_result *in)
+{
+	struct ub_result *out = calloc(1, sizeof(*out));
+	int n = 0;
+
+	if (out == NULL)
+		return NULL;
+	*out = *in;
+	out->qname = xstrdup(in->qname);
+	out->canonname = xstrdup(in->canonname);
+	out->why_bogus = xstrdup(in->why_bogus);
+	out->data = NULL;
+	out->len = NULL;
+	out->answer_packet = NULL;
+	while (in->data && in->data[n])
+		n++;
+	out->data = calloc((size_t)n + 1, sizeof(char *));
+	out->len = calloc((size_t)n + 1, sizeof(int));
+	if (out->data == NULL || out->len == NULL)
+		goto fail;
+	for (int i = 0; i < n; i++) {
+		if ((out->data[i] = malloc((size_t)in->len[i] + 1)) == NULL)
+			goto fail;
+		memcpy(out->data[i], in->data[i], (size_t)in->len[i]);
+		out->data[i][in->len[i]] = '\0';
+		out->len[i] = in->len[i];
+	}
+	if (in->answer_packet && in->answer_len > 0) {
+		if ((out->answer_packet = malloc((size_t)in->answer_len)) ==
+		    NULL)
+			goto fail;
+		memcpy(out->answer_packet, in->answer_packet,
+		       (size_t)in->answer_len);
+	}
+	return out;
+fail:
+	ub_resolve_free(out);
+	return NULL;
+}
+
+static void
+cached_free(gpointer p)
+{
+	cached *c = p;
+
+	ub_resolve_free(c->result);
+	g_free(c);
+}
+
+static struct ub_result *
+cache_get(pf_resolver *r, const char *key)
+{
+	struct ub_result *res = NULL;
+	cached *c;
+
+	g_mutex_lock(&r->cache_lock);
+	if (r->cache && (c = g_hash_table_lookup(r->cache, key)) != NULL) {
+		if (c->expires > g_get_monotonic_time())
+			res = result_copy(c->result);
+		else
+			g_hash_table_remove(r->cache, key);
+	}
+	g_mutex_unlock(&r->cache_lock);
+	return res;
+}
+
+static void
+cache_put(pf_resolver *r, const char *key, const struct ub_result *res)
+{
+	cached *c;
+
+	if (res->ttl <= 0)
+		return;
+	c = g_new0(cached, 1);
+	if ((c->result = result_copy(res)) == NULL) {
+		g_free(c);
+		return;
+	}
+	c->expires = g_get_monotonic_time() + (gint64)res->ttl * G_USEC_PER_SEC;
+	g_mutex_lock(&r->cache_lock);
+	if (r->cache == NULL)
+		r->cache = g_hash_table_new_full(g_str_hash, g_str_equal,
+						 g_free, cached_free);
+	if (g_hash_table_size(r->cache) >= PF_DNS_CACHE_MAX)
+		g_hash_table_remove_all(r->cache);
+	g_hash_table_replace(r->cache, g_strdup(key), c);
+	g_mutex_unlock(&r->cache_lock);
+}
+
 pf_dns_status
 pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 	     struct ub_result **res, GString *why)
@@ -278,6 +406,7 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 	int ub;
 	gint64 start = g_get_monotonic_time();
 	pf_dns_status st;
+	g_autofree char *key = NULL;
 
 	*res = NULL;
 	if (r == NULL) {
@@ -289,6 +418,16 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 		return PF_DNS_NXDOMAIN;
 	}
 	g_atomic_int_inc(&r->lookups);
+	key = g_strdup_printf("%d/%d/%s", rrtype, rrclass, name);
+	if ((*res = cache_get(r, key)) != NULL) {
+		g_atomic_int_inc(&r->hits);
+		st = classify(*res, name, rrtype, why);
+		if (st == PF_DNS_TEMPFAIL) {	/* not cached so; be sure */
+			ub_resolve_free(*res);
+			*res = NULL;
+		}
+		return st;
+	}
 	p = g_new0(pending, 1);
 	p->r = r;
 	ub = ub_resolve_async(r->ctx, name, rrtype, rrclass, p, on_answer,
@@ -327,10 +466,12 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 		return PF_DNS_TEMPFAIL;
 	}
 	st = classify(p->result, name, rrtype, why);
-	if (st == PF_DNS_TEMPFAIL)
+	if (st == PF_DNS_TEMPFAIL) {
 		ub_resolve_free(p->result);
-	else
+	} else {
+		cache_put(r, key, p->result);
 		*res = p->result;
+	}
 	g_free(p);
 	return st;
 }

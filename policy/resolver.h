@@ -15,6 +15,8 @@
  *				   struct ub_result **res, GString *why);
  *	const char *pf_dns_status_name(pf_dns_status st);
  *	unsigned long pf_resolver_queries_sent(const pf_resolver *r);
+unsigned long pf_resolver_cache_hits(const pf_resolver *r);
+ *	unsigned long pf_resolver_cache_hits(const pf_resolver *r);
  *	unsigned pf_resolver_timeout_ms(const pf_resolver *r);
  *
  *	int pf_dns_configure(pf_config *cfg, GString *err);
@@ -44,9 +46,10 @@
  *	caller frees *res with ub_resolve_free(); *res is NULL on
  *	PF_DNS_TEMPFAIL.
  *
- *	pf_resolver_queries_sent() counts the lookups handed to libunbound
- *	(cache hits included: libunbound does not say which were answered
- *	from its cache); tests prove the cache with the server's counters.
+ *	pf_resolver_queries_sent() counts every lookup asked of the
+ *	resolver; pf_resolver_cache_hits() those answered from its own cache
+ *	(valid for the record's TTL) without asking libunbound.  Tests prove
+ *	the caches with the server's counters.
  *
  *	pf_dns_configure() builds cfg->dns.resolver from the [dns] keys at
  *	configuration load; pf_config_resolver() returns it, building it on
@@ -89,6 +92,7 @@ pf_dns_status pf_dns_query(pf_resolver *r, const char *name, int rrtype,
 			   int rrclass, struct ub_result **res, GString *why);
 const char *pf_dns_status_name(pf_dns_status st);
 unsigned long pf_resolver_queries_sent(const pf_resolver *r);
+unsigned long pf_resolver_cache_hits(const pf_resolver *r);
 unsigned pf_resolver_timeout_ms(const pf_resolver *r);
 
 int pf_dns_configure(pf_config *cfg, GString *err);

@@ -148,8 +148,21 @@ q0=$(pf_knot_queries)
 q1=$(pf_knot_queries)
 "$PF" dns-lookup -c "$W/pf.conf" --repeat 5 --threads 4 TXT pass.example.test _dmarc.pass.example.test > "$W/cache.out"
 q2=$(pf_knot_queries)
-[ $((q1 - q0)) -ge 1 ] && [ $((q2 - q1)) -le 2 ] && grep -q '^lookups=40$' "$W/cache.out"
+cached=$(sed -n 's/^lookups=40 cached=\([0-9]*\)$/\1/p' "$W/cache.out")
+[ $((q1 - q0)) -ge 1 ] && [ $((q2 - q1)) -le 2 ] && [ -n "$cached" ]
 ok $? "40 lookups of 2 names from 4 threads cost at most 2 upstream queries (got $((q2 - q1)))"
+ok "$([ "${cached:-0}" -ge 30 ]; echo $?)" "and at least 30 of them come from preflight's own cache, not libunbound's thread (got ${cached:-none})"
+# The TTL is honoured: a 2-second record is asked again after 2.5 s, by
+# both caches; within its TTL it is not.
+q0=$(pf_knot_queries)
+"$PF" dns-lookup -c "$W/pf.conf" --repeat 2 TXT ttl2.example.test > "$W/ttl.out"
+q1=$(pf_knot_queries)
+"$PF" dns-lookup -c "$W/pf.conf" --repeat 2 --wait 2500 TXT ttl2.example.test > "$W/ttl2.out"
+q2=$(pf_knot_queries)
+grep -q 'short-lived' "$W/ttl2.out" && [ $((q1 - q0)) -eq 1 ] && grep -q '^lookups=2 cached=1$' "$W/ttl.out"
+ok $? "a record looked up twice within its TTL: one upstream query, one cache hit (got $((q1 - q0)))"
+[ $((q2 - q1)) -eq 2 ] && grep -q '^lookups=2 cached=0$' "$W/ttl2.out"
+ok $? "after its 2 s TTL: asked upstream again (got $((q2 - q1)) queries)"
 
 # Temperror within the bound when the server is stopped
 pf_knot_stop
