@@ -7,7 +7,7 @@
 # warm cache, content checks, rsa-2048 signing).  End to end: smtp-source
 # -> private Postfix -> smtp-sink with no milter, OpenDKIM and preflight,
 # over a unix socket and loopback TCP.  Ratios are within this one run.
-# Knobs: BENCH_QUICK=1 (about 2 minutes; the full run about 5), BENCH_MSGS (direct small/typical,
+# Knobs: BENCH_QUICK=1 (about 2 minutes; the full run about 6), BENCH_MSGS (direct small/typical,
 # default 4000), BENCH_E2E (end-to-end messages, default 2000), BENCH_ROUNDS
 # (end-to-end rounds, default 3, each path's best kept).
 # Ports: Postfix 3525/3526, milters 3891-3899, knot 5358; loopback only.
@@ -136,35 +136,39 @@ echo "# preflight benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(unam
 echo "# raw crypto on one core (openssl speed): RSA-2048 ${rsa:-?} sign/s, Ed25519 ${ed:-?} sign/s"
 echo
 echo "## direct: bench/miltload, 10 connections, unix socket"
-printf '%-22s %-8s %8s %10s %9s %9s %11s\n' milter corpus msgs rate/s p50_ms p99_ms peak_rss_kb
-declare -A rate
+printf '%-22s %-8s %8s %10s %9s %9s %11s %9s\n' milter corpus msgs rate/s p50_ms p99_ms peak_rss_kb cpu_us/msg
+declare -A rate cpu
 for m in noop odk pfsign pfed pffull; do
 	for c in small typical large; do
 		n=$N; [ $c = large ] && n=$NL
 		pid=$(eval echo "\$pid_${m}_unix")
 		out=$("$LOAD" -s "${sock[${m}_unix]}" -c 10 -n $n -p "$pid" -m "$W/corpus/$c.eml")
 		r=$(sed -n 's/.* rate=\([0-9.]*\).*/\1/p' <<<"$out"); rate[$m.$c]=$r
-		printf '%-22s %-8s %8s %10s %9s %9s %11s\n' "$m" "$c" "$n" "$r" \
+		cpu[$m.$c]=$(sed -n 's/.* cpu_us_per_msg=\([0-9]*\).*/\1/p' <<<"$out")
+		printf '%-22s %-8s %8s %10s %9s %9s %11s %9s\n' "$m" "$c" "$n" "$r" \
 			"$(sed -n 's/.* p50_ms=\([0-9.]*\).*/\1/p' <<<"$out")" \
 			"$(sed -n 's/.* p99_ms=\([0-9.]*\).*/\1/p' <<<"$out")" \
-			"$(sed -n 's/.* peak_rss_kb=\([0-9]*\).*/\1/p' <<<"$out")"
+			"$(sed -n 's/.* peak_rss_kb=\([0-9]*\).*/\1/p' <<<"$out")" "${cpu[$m.$c]}"
 		grep -q "errors=0" <<<"$out" || echo "  ! $out"
 	done
 done
 out=$("$LOAD" -s "${sock[pf100_unix]}" -c 100 -n "$N" -p "$pid_pf100_unix" -m "$W/corpus/typical.eml")
-printf '%-22s %-8s %8s %10s %9s %9s %11s\n' "pffull, 100 conns" typical "$N" \
+printf '%-22s %-8s %8s %10s %9s %9s %11s %9s\n' "pffull, 100 conns" typical "$N" \
 	"$(sed -n 's/.* rate=\([0-9.]*\).*/\1/p' <<<"$out")" \
 	"$(sed -n 's/.* p50_ms=\([0-9.]*\).*/\1/p' <<<"$out")" \
 	"$(sed -n 's/.* p99_ms=\([0-9.]*\).*/\1/p' <<<"$out")" \
-	"$(sed -n 's/.* peak_rss_kb=\([0-9]*\).*/\1/p' <<<"$out")"
+	"$(sed -n 's/.* peak_rss_kb=\([0-9]*\).*/\1/p' <<<"$out")" \
+	"$(sed -n 's/.* cpu_us_per_msg=\([0-9]*\).*/\1/p' <<<"$out")"
 grep -q "errors=0" <<<"$out" || echo "  ! $out"
 echo "(noop = do-nothing libmilter filter; odk = OpenDKIM rsa-2048 signing; pfsign = preflight signing only;"
 echo " pfed = the same with Ed25519; pffull = preflight with every check: SPF+DMARC via the warm resolver"
 echo " cache, content, rsa-2048 signing; peak RSS is the milter's VmHWM since it started; the"
-echo " 100-connection row is a fresh pffull process)"
+echo " 100-connection row is a fresh pffull process; cpu_us/msg is the milter's own user+system CPU a"
+echo " message, steadier than rates on a shared machine)"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }'; }
 echo "ratios: pffull/odk $(ratio "${rate[pffull.typical]}" "${rate[odk.typical]}") (typical), $(ratio "${rate[pffull.small]}" "${rate[odk.small]}") (small);" \
 	"pfsign/odk $(ratio "${rate[pfsign.typical]}" "${rate[odk.typical]}") (typical)"
+echo "by the milter's CPU a message: odk/pffull $(ratio "${cpu[odk.typical]}" "${cpu[pffull.typical]}") (typical), $(ratio "${cpu[odk.small]}" "${cpu[pffull.small]}") (small); odk/pfsign $(ratio "${cpu[odk.typical]}" "${cpu[pfsign.typical]}") (typical)"
 echo "        pfsign/raw-RSA $(ratio "${rate[pfsign.small]}" "${rsa:-0}") (small), pfed/raw-Ed25519 $(ratio "${rate[pfed.small]}" "${ed:-0}") (small)," \
 	"pfed/noop $(ratio "${rate[pfed.small]}" "${rate[noop.small]}") (small)"
 echo
