@@ -57,10 +57,24 @@ cached_pkey(const char *data, long len)
 	return pk;
 }
 
+/* OpenSSL's own PEM_read_bio_PrivateKey(), looked up once. */
+static pem_read_fn
+real_pem_read(void)
+{
+	static gsize once;
+	static pem_read_fn real;
+
+	if (g_once_init_enter(&once)) {
+		*(void **)&real = dlsym(RTLD_NEXT, "PEM_read_bio_PrivateKey");
+		g_once_init_leave(&once, 1);
+	}
+	return real;
+}
+
 EVP_PKEY *
 PEM_read_bio_PrivateKey(BIO *bp, EVP_PKEY **x, pem_password_cb *cb, void *u)
 {
-	static pem_read_fn real;
+	pem_read_fn real = real_pem_read();
 	char *data = NULL;
 	long len;
 	EVP_PKEY *pk;
@@ -75,8 +89,6 @@ PEM_read_bio_PrivateKey(BIO *bp, EVP_PKEY **x, pem_password_cb *cb, void *u)
 			;	/* consumed, as a parse would have */
 		return pk;
 	}
-	if (real == NULL)
-		*(void **)&real = dlsym(RTLD_NEXT, "PEM_read_bio_PrivateKey");
 	return real ? real(bp, x, cb, u) : NULL;
 }
 
