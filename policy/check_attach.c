@@ -413,10 +413,12 @@ examine(attach_run *ar, pf_mime_part *part)
 		const char *text = pf_mime_part_text(part);
 		char *owned = NULL;
 
-		if (text == NULL)	/* svg sent as an image type: plain bytes */
-			text = owned = g_strndup((const char *)
-			    pf_mime_part_content(part)->data,
-			    pf_mime_part_content(part)->len);
+		if (text == NULL) {	/* svg sent as an image type: bytes */
+			const GByteArray *all = pf_mime_part_content(part);
+
+			text = owned = g_strndup((const char *)all->data,
+						 all->len);
+		}
 		if (html_smuggles(text) && (r = hard(ar,
 		    "attach.html-smuggling"))) {
 			pf_result_text(r, "HTML attachment %s assembles a file "

@@ -276,6 +276,7 @@ pf_mime_part_head(pf_mime_part *part)
 {
 	GMimeDataWrapper *w;
 	GMimeStream *src, *filtered;
+	GMimeContentEncoding enc;
 	GMimeFilter *dec;
 	char buf[8192];
 	gssize n;
@@ -291,12 +292,11 @@ pf_mime_part_head(pf_mime_part *part)
 		return part->head;
 	g_mime_stream_reset(src);
 	filtered = g_mime_stream_filter_new(src);
-	switch (g_mime_data_wrapper_get_encoding(w)) {
+	switch ((enc = g_mime_data_wrapper_get_encoding(w))) {
 	case GMIME_CONTENT_ENCODING_BASE64:
 	case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
 	case GMIME_CONTENT_ENCODING_UUENCODE:
-		dec = g_mime_filter_basic_new(
-		    g_mime_data_wrapper_get_encoding(w), FALSE);
+		dec = g_mime_filter_basic_new(enc, FALSE);
 		g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), dec);
 		g_object_unref(dec);
 		break;
