@@ -3,13 +3,16 @@
  *	audit - the optional JSON-lines audit log
  * SYNOPSIS
  *	int pf_audit_open(const char *path);
+ *	bool pf_audit_enabled(void);
  *	void pf_audit_write(const char *json_line);
  *	void pf_audit_close(void);
  * DESCRIPTION
  *	One JSON object a line, one line per decision, appended with a single
  *	write(2) under O_APPEND so that lines from concurrent messages never
  *	interleave.  pf_audit_open() with NULL or "" turns the log off; it
- *	may be called again on reload (the old file is closed).  A failed
+ *	may be called again on reload (the old file is closed).
+ *	pf_audit_enabled() says whether a log is open, so that callers build
+ *	the record only when it will be written.  A failed
  *	write never stops mail: it is logged as an error at most once a
  *	minute and the line is dropped.
  */
@@ -48,6 +51,17 @@ pf_audit_open(const char *path)
 	audit_path = g_strdup(path);
 	pthread_mutex_unlock(&audit_lock);
 	return 0;
+}
+
+bool
+pf_audit_enabled(void)
+{
+	bool on;
+
+	pthread_mutex_lock(&audit_lock);
+	on = audit_fd >= 0;
+	pthread_mutex_unlock(&audit_lock);
+	return on;
 }
 
 void
