@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -19,11 +21,31 @@ static char log_ident[64] = "preflight";	/* openlog() keeps the pointer */
 static pf_log_sink log_sink;
 static void *log_sink_arg;
 
+/*
+ * systemd sets JOURNAL_STREAM to "device:inode" of the stream it connects
+ * to standard error.  When that is ours, the journal already receives the
+ * syslog copy of every line: a second copy on stderr would show each
+ * decision twice (journalctl -u, and /var/log/syslog through rsyslog).
+ */
+static bool
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
 void
 pf_log_open(const char *ident, int facility, bool to_stderr)
 {
 	g_strlcpy(log_ident, ident ? ident : "preflight", sizeof(log_ident));
-	log_stderr = to_stderr;
+	log_stderr = to_stderr && !stderr_is_journal();
 	log_syslog = true;
 	openlog(log_ident, LOG_PID | LOG_NDELAY, facility);
 }
