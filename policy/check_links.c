@@ -258,11 +258,12 @@ text_links(const char *text, GPtrArray *out)
 	while (*p && n < LINKS_MAX_PER_PART) {
 		const char *start = NULL, *q;
 
-		for (q = p; *q; q++)
-			if ((g_ascii_tolower(*q) == 'h' &&
+		/* strpbrk: glibc's vectorised scan to the next h or w */
+		for (q = strpbrk(p, "hHwW"); q; q = strpbrk(q + 1, "hHwW"))
+			if (((*q | 0x20) == 'h' &&
 			     (g_ascii_strncasecmp(q, "http://", 7) == 0 ||
 			      g_ascii_strncasecmp(q, "https://", 8) == 0)) ||
-			    (g_ascii_tolower(*q) == 'w' &&
+			    ((*q | 0x20) == 'w' &&
 			     g_ascii_strncasecmp(q, "www.", 4) == 0 &&
 			     (q == text || !g_ascii_isalnum(q[-1])))) {
 				start = q;
