@@ -336,13 +336,19 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf1 = f1 & want;
 	*pf2 = 0;
 	*pf3 = 0;
-	/* the connection context, made here to remember the no-reply steps */
-	cc = g_new0(conn_ctx, 1);
-	cc->noreply = *pf1 & PF_NOREPLY_STEPS;
-	if (smfi_setpriv(ctx, cc) != MI_SUCCESS) {
-		g_free(cc);
-		*pf1 &= ~PF_NOREPLY_STEPS;
+	/*
+	 * The connection context, made here to remember the no-reply steps
+	 * (an MTA that negotiates twice gets the same one back).
+	 */
+	if ((cc = smfi_getpriv(ctx)) == NULL) {
+		cc = g_new0(conn_ctx, 1);
+		if (smfi_setpriv(ctx, cc) != MI_SUCCESS) {
+			g_free(cc);
+			*pf1 &= ~PF_NOREPLY_STEPS;
+			return SMFIS_CONTINUE;
+		}
 	}
+	cc->noreply = *pf1 & PF_NOREPLY_STEPS;
 	return SMFIS_CONTINUE;
 }
 
