@@ -308,10 +308,11 @@ cb_data(SMFICTX *ctx)
  * (SMFIP_NR_*): preflight never refuses there, and without a reply to wait
  * for Postfix sends all the headers in one write instead of one round trip
  * each (VSTREAM buffers until it next reads); with every check this took
- * 50-120 us of the milter's CPU off a message in one bench run.  MAIL, RCPT, DATA and EOH keep their replies: preflight may
- * refuse at MAIL and RCPT, DATA must stay answered (above), and EOH ends
- * the header writes so they are flushed together.  libmilter fakes the
- * no-reply steps for an MTA that lacks them.
+ * 50-120 us of the milter's CPU off a message in one bench run.  MAIL,
+ * RCPT, DATA and EOH keep their replies: preflight may refuse at MAIL and
+ * RCPT, DATA must stay answered (above), and EOH ends the header writes
+ * so they are flushed together.  libmilter fakes the no-reply steps for
+ * an MTA that lacks them.
  */
 static sfsistat
 cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
