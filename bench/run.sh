@@ -10,7 +10,7 @@
 # over a unix socket and loopback TCP.  Ratios are within this one run.
 # Everything runs in rounds (order reversed each round); each subject keeps
 # its best round.
-# Knobs: BENCH_QUICK=1 (one round, about 2 minutes; the full run about 7),
+# Knobs: BENCH_QUICK=1 (one round, about 3 minutes; the full run about 7),
 # BENCH_MSGS (direct small/typical messages a round, default 2000),
 # BENCH_E2E (end-to-end messages, default 2000), BENCH_ROUNDS (default 3).
 # Ports: Postfix 3525/3526, milters 3891-3899, knot 5358; loopback only.
@@ -158,7 +158,7 @@ echo "# preflight benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(unam
 echo "# raw crypto on one core (openssl speed): RSA-2048 $rsa sign/s, Ed25519 $ed sign/s"
 echo
 echo "## direct: bench/miltload, 10 connections, unix socket"
-declare -A rate cpu line
+declare -A rate cpu lat rss
 milters="noop noopnr odk pfsign pfed pffull"
 for round in $(seq 1 "$ROUNDS"); do
 	for m in $(order "$round" $milters); do
@@ -168,20 +168,26 @@ for round in $(seq 1 "$ROUNDS"); do
 			out=$("$LOAD" -s "${sock[${m}_unix]}" -c 10 -n $n -p "$pid" -m "$W/corpus/$c.eml")
 			grep -q "errors=0" <<<"$out" || echo "  ! $m $c: $out"
 			u=$(sed -n 's/.* cpu_us_per_msg=\([0-9]*\).*/\1/p' <<<"$out")
-			# the round that cost the milter least CPU a message
+			# peak RSS from the first round, where each milter's small
+			# and typical runs come before its large one
+			[ "$round" = 1 ] && rss[$m.$c]=$(sed -n 's/.* peak_rss_kb=\([0-9]*\).*/\1/p' <<<"$out")
+			# the rest from the round that cost the milter least CPU
 			if [ -z "${cpu[$m.$c]:-}" ] || [ "${u:-999999}" -lt "${cpu[$m.$c]}" ]; then
 				cpu[$m.$c]=${u:-999999}
 				rate[$m.$c]=$(sed -n 's/.* rate=\([0-9.]*\).*/\1/p' <<<"$out")
-				line[$m.$c]=$(printf '%-22s %-8s %8s %10s %9s %9s %11s %9s' "$m" "$c" "$n" "${rate[$m.$c]}" \
-					"$(sed -n 's/.* p50_ms=\([0-9.]*\).*/\1/p' <<<"$out")" \
-					"$(sed -n 's/.* p99_ms=\([0-9.]*\).*/\1/p' <<<"$out")" \
-					"$(sed -n 's/.* peak_rss_kb=\([0-9]*\).*/\1/p' <<<"$out")" "$u")
+				lat[$m.$c]="$(sed -n 's/.* p50_ms=\([0-9.]*\).*/\1/p' <<<"$out") $(sed -n 's/.* p99_ms=\([0-9.]*\).*/\1/p' <<<"$out")"
 			fi
 		done
 	done
 done
 printf '%-22s %-8s %8s %10s %9s %9s %11s %9s\n' milter corpus msgs rate/s p50_ms p99_ms peak_rss_kb cpu_us/msg
-for m in $milters; do for c in small typical large; do echo "${line[$m.$c]}"; done; done
+for m in $milters; do
+	for c in small typical large; do
+		n=$N; [ $c = large ] && n=$NL
+		printf '%-22s %-8s %8s %10s %9s %9s %11s %9s\n' "$m" "$c" "$n" "${rate[$m.$c]}" \
+			${lat[$m.$c]} "${rss[$m.$c]}" "${cpu[$m.$c]}"
+	done
+done
 out=$("$LOAD" -s "${sock[pf100_unix]}" -c 100 -n "$N" -p "$pid_pf100_unix" -m "$W/corpus/typical.eml")
 printf '%-22s %-8s %8s %10s %9s %9s %11s %9s\n' "pffull, 100 conns" typical "$N" \
 	"$(sed -n 's/.* rate=\([0-9.]*\).*/\1/p' <<<"$out")" \
@@ -195,8 +201,9 @@ echo " DATA answered, no replies to CONNECT, HELO, headers, body; odk = OpenDKIM
 echo " pfsign = preflight signing only; pfed = the same with Ed25519; pffull = preflight with every"
 echo " check: SPF+DMARC via the warm resolver cache, content, rsa-2048 signing; cpu_us/msg is the"
 echo " milter's own user+system CPU a message, steadier than rates on a shared machine, and each row"
-echo " is the round where it was lowest; peak RSS is the milter's VmHWM since it started; the"
-echo " 100-connection row is a fresh pffull process, one run)"
+echo " is the round where it was lowest; peak RSS is the milter's VmHWM since it started, read in"
+echo " the first round (small, typical, then large for each); the 100-connection row is a fresh"
+echo " pffull process, one run)"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }'; }
 echo "ratios: pffull/odk $(ratio "${rate[pffull.typical]}" "${rate[odk.typical]}") (typical), $(ratio "${rate[pffull.small]}" "${rate[odk.small]}") (small);" \
 	"pfsign/odk $(ratio "${rate[pfsign.typical]}" "${rate[odk.typical]}") (typical)"
