@@ -132,6 +132,13 @@ steps=$(printf '%s' "$ml" | sed -n 's/.* steps=\(0x[0-9a-f]*\).*/\1/p')
 ok "$([ -n "$steps" ] && [ $(( steps & 0x200 )) -eq 0 ]; echo $?)" "DATA step negotiated (protocol flags $steps)"
 ok "$([ -n "$steps" ] && [ $(( steps & 0x83080 )) -eq $(( 0x83080 )) ]; echo $?)" "no reply for CONNECT, HELO, headers and body ($steps)"
 ok "$([ -n "$steps" ] && [ $(( steps & 0x5C000 )) -eq 0 ]; echo $?)" "replies kept for MAIL, RCPT, DATA and EOH"
+# the bench's noopnr ceiling (noop-milter -P) must negotiate exactly this
+"$B/bench/noop-milter" -P -p "unix:$T/noopnr.sock" 2>/dev/null &
+pids="$pids $!"
+for _ in $(seq 1 100); do [ -S "$T/noopnr.sock" ] && break; sleep 0.1; done
+nl=$("$B/bench/miltload" -s "unix:$T/noopnr.sock" -c 1 -n 3 -m "$T/m.eml" 2>&1)
+like "$nl" 'msgs=3 ok=3 refused=0 errors=0 ' "bench noop-milter -P takes three messages"
+is "$(printf '%s' "$nl" | sed -n 's/.* steps=\(0x[0-9a-f]*\).*/\1/p')" "$steps" "and negotiates the same steps as preflight"
 sleep 0.3
 is "$(grep -c 'action=accept' "$T/d.log")" 3 "one decision line for each"
 
