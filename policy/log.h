@@ -17,8 +17,10 @@
  *	broken internal invariant.  Decision lines are the one line per
  *	message written by the verdict engine.
  *
- *	Before pf_log_open() and with to_stderr, lines go to stderr.  All
- *	functions are thread-safe (syslog(3) and stdio locks).
+ *	Before pf_log_open() and with to_stderr, lines go to stderr, except
+ *	when systemd's JOURNAL_STREAM says stderr is the journal (which has
+ *	the syslog copy already).  All functions are thread-safe (syslog(3)
+ *	and stdio locks).
  *
  *	pf_log_open() copies ident: the configuration it came from may be
  *	freed by a reload.  pf_log_capture() (tests) makes every line go to a
