@@ -232,31 +232,45 @@ pf_mime_get(pf_message *msg)
 	return mime;
 }
 
+/*
+ * At most max bytes of a leaf's content, decoded through GMime's own
+ * filter for its Content-Transfer-Encoding (as g_mime_data_wrapper_
+ * write_to_stream() does) or as sent.  One read loop for the whole
+ * content, the sniffing head and the raw bytes.
+ */
 static GByteArray *
-stream_to_array(GMimeDataWrapper *w, bool decode)
+part_bytes(const pf_mime_part *part, bool decode, gsize max)
 {
-	GMimeStream *mem = g_mime_stream_mem_new();
 	GByteArray *out = g_byte_array_new();
-	GMimeStream *src;
+	GMimeDataWrapper *w;
+	GMimeStream *src, *in;
+	GMimeContentEncoding enc;
 	char buf[8192];
 	gssize n;
 
-	if (w == NULL) {
-		g_object_unref(mem);
+	if (!GMIME_IS_PART(part->object) ||
+	    (w = g_mime_part_get_content(GMIME_PART(part->object))) == NULL ||
+	    (src = g_mime_data_wrapper_get_stream(w)) == NULL)
 		return out;
-	}
-	if (decode) {
-		g_mime_data_wrapper_write_to_stream(w, mem);
-		g_byte_array_append(out,
-		    g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem))->data,
-		    g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem))->len);
-	} else if ((src = g_mime_data_wrapper_get_stream(w)) != NULL) {
-		g_mime_stream_reset(src);
-		while ((n = g_mime_stream_read(src, buf, sizeof(buf))) > 0)
-			g_byte_array_append(out, (guint8 *)buf, (guint)n);
-		g_mime_stream_reset(src);
-	}
-	g_object_unref(mem);
+	g_mime_stream_reset(src);
+	in = g_object_ref(src);
+	enc = g_mime_data_wrapper_get_encoding(w);
+	if (decode && (enc == GMIME_CONTENT_ENCODING_BASE64 ||
+	    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+	    enc == GMIME_CONTENT_ENCODING_UUENCODE)) {
+		GMimeFilter *dec = g_mime_filter_basic_new(enc, FALSE);
+
+		g_object_unref(in);
+		in = g_mime_stream_filter_new(src);
+		g_mime_stream_filter_add(GMIME_STREAM_FILTER(in), dec);
+		g_object_unref(dec);
+	}	/* else 7bit, 8bit, binary: the bytes are the content */
+	while (out->len < max &&
+	       (n = g_mime_stream_read(in, buf, sizeof(buf))) > 0)
+		g_byte_array_append(out, (guint8 *)buf,
+		    (guint)MIN((gsize)n, max - out->len));
+	g_object_unref(in);
+	g_mime_stream_reset(src);
 	return out;
 }
 
@@ -264,51 +278,18 @@ const GByteArray *
 pf_mime_part_content(pf_mime_part *part)
 {
 	if (part->content == NULL)
-		part->content = stream_to_array(GMIME_IS_PART(part->object) ?
-		    g_mime_part_get_content(GMIME_PART(part->object)) : NULL,
-		    true);
+		part->content = part_bytes(part, true, G_MAXUINT);
 	return part->content;
 }
 
-/* The first PF_MIME_HEAD decoded bytes, through GMime's decoding filter. */
+/* The first PF_MIME_HEAD decoded bytes, for sniffing types. */
 const GByteArray *
 pf_mime_part_head(pf_mime_part *part)
 {
-	GMimeDataWrapper *w;
-	GMimeStream *src, *filtered;
-	GMimeContentEncoding enc;
-	GMimeFilter *dec;
-	char buf[8192];
-	gssize n;
-
 	if (part->content)
 		return part->content;	/* already whole: no second decode */
-	if (part->head)
-		return part->head;
-	part->head = g_byte_array_new();
-	if (!GMIME_IS_PART(part->object) ||
-	    (w = g_mime_part_get_content(GMIME_PART(part->object))) == NULL ||
-	    (src = g_mime_data_wrapper_get_stream(w)) == NULL)
-		return part->head;
-	g_mime_stream_reset(src);
-	filtered = g_mime_stream_filter_new(src);
-	switch ((enc = g_mime_data_wrapper_get_encoding(w))) {
-	case GMIME_CONTENT_ENCODING_BASE64:
-	case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
-	case GMIME_CONTENT_ENCODING_UUENCODE:
-		dec = g_mime_filter_basic_new(enc, FALSE);
-		g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), dec);
-		g_object_unref(dec);
-		break;
-	default:	/* 7bit, 8bit, binary: the bytes are the content */
-		break;
-	}
-	while (part->head->len < PF_MIME_HEAD &&
-	       (n = g_mime_stream_read(filtered, buf, sizeof(buf))) > 0)
-		g_byte_array_append(part->head, (guint8 *)buf, (guint)MIN(
-		    (gsize)n, PF_MIME_HEAD - part->head->len));
-	g_object_unref(filtered);
-	g_mime_stream_reset(src);
+	if (part->head == NULL)
+		part->head = part_bytes(part, true, PF_MIME_HEAD);
 	return part->head;
 }
 
@@ -316,9 +297,7 @@ const GByteArray *
 pf_mime_part_raw(pf_mime_part *part)
 {
 	if (part->raw == NULL)
-		part->raw = stream_to_array(GMIME_IS_PART(part->object) ?
-		    g_mime_part_get_content(GMIME_PART(part->object)) : NULL,
-		    false);
+		part->raw = part_bytes(part, false, G_MAXUINT);
 	return part->raw;
 }
 
