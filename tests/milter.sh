@@ -144,11 +144,9 @@ is "$(grep -c 'action=accept' "$T/d.log")" 3 "one decision line for each"
 
 # under systemd (JOURNAL_STREAM names our stderr) the journal has the syslog
 # copy already: -f then writes no second copy to stderr
-printf '%s\nsocket = unix:%s\n' "$(printf '%s' "$common" | sed 's/PIDNAME/j/')" "$T/j.sock" > "$T/j.conf"
-: > "$T/j.log"
-JOURNAL_STREAM=$(stat -c '%d:%i' "$T/j.log") "$B/milter/preflight-milter" -f -c "$T/j.conf" 2>>"$T/j.log" &
-pids="$pids $!"
-for _ in $(seq 1 100); do [ -S "$T/j.sock" ] && break; sleep 0.1; done
+: > "$T/j.log"	# start_milter's 2> truncates this file, same inode
+JOURNAL_STREAM=$(stat -c '%d:%i' "$T/j.log") start_milter j "$(printf '%s' "$common" | sed 's/PIDNAME/j/')
+socket = unix:$T/j.sock"
 ml=$("$B/bench/miltload" -s "unix:$T/j.sock" -c 1 -n 2 -m "$T/m.eml" 2>&1)
 like "$ml" 'msgs=2 ok=2 ' "journal-attached milter serves"
 sleep 0.3
