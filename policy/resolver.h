@@ -15,7 +15,6 @@
  *				   struct ub_result **res, GString *why);
  *	const char *pf_dns_status_name(pf_dns_status st);
  *	unsigned long pf_resolver_queries_sent(const pf_resolver *r);
-unsigned long pf_resolver_cache_hits(const pf_resolver *r);
  *	unsigned long pf_resolver_cache_hits(const pf_resolver *r);
  *	unsigned pf_resolver_timeout_ms(const pf_resolver *r);
  *
