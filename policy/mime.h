@@ -82,7 +82,7 @@ typedef struct pf_mime {
 
 pf_mime *pf_mime_get(pf_message *msg);
 void pf_mime_free(pf_mime **mime);
-#define PF_MIME_HEAD (64 * 1024)
+#define PF_MIME_HEAD ((gsize)64 * 1024)
 
 const GByteArray *pf_mime_part_content(pf_mime_part *part);
 const GByteArray *pf_mime_part_head(pf_mime_part *part);
