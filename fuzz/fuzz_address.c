@@ -5,10 +5,9 @@
  */
 #include <string.h>
 
-#include "check.h"
-#include "dmarc.h"
-#include "message.h"
-#include "verdict.h"
+#include "core/check.h"
+#include "auth/dmarc.h"
+#include "core/pipeline.h"
 #include "fuzz_quiet.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
@@ -20,6 +19,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	pf_conninfo ci = {.client_addr = "192.0.2.1"};
 	char *value = g_strndup((const char *)data, size);
+	pf_pipeline *tx;
 	pf_message *msg;
 	char *addr, *dom;
 
@@ -27,16 +27,17 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		fuzz_quiet();
 		cfg = pf_config_defaults();
 	}
-	msg = pf_message_new(cfg, &ci);
-	(void)pf_message_mail(msg, "a@example.com", NULL);
-	pf_message_header(msg, "From", value);
+	tx = pf_pipeline_new(cfg, &ci);
+	msg = tx->msg;
+	(void)pf_pipeline_mail(tx, "a@example.com", NULL);
+	pf_pipeline_header(tx, "From", value);
 	addr = pf_from_address(msg);
 	dom = pf_from_domain(msg);
-	(void)pf_message_eoh(msg);
-	(void)pf_message_eom(msg);
+	(void)pf_pipeline_eoh(tx);
+	(void)pf_pipeline_eom(tx);
 	g_free(addr);
 	g_free(dom);
 	g_free(value);
-	pf_message_free(&msg);
+	pf_pipeline_free(&tx);
 	return 0;
 }

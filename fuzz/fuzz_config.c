@@ -6,7 +6,7 @@
  */
 #include <stdio.h>
 
-#include "config.h"
+#include "core/config.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

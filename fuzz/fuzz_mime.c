@@ -7,9 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "feed.h"
-#include "message.h"
-#include "verdict.h"
+#include "core/feed.h"
+#include "core/pipeline.h"
 #include "fuzz_quiet.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
@@ -20,7 +19,7 @@ int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	pf_conninfo ci = {.client_addr = "192.0.2.1"};
-	pf_message *msg;
+	pf_pipeline *tx;
 
 	if (cfg == NULL) {
 		static const char conf[] = "[size]\nmode = off\n[from]\nmode = off\n"
@@ -35,10 +34,10 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		if (cfg == NULL)
 			return 0;
 	}
-	msg = pf_message_new(cfg, &ci);
-	(void)pf_message_mail(msg, "a@example.com", NULL);
-	(void)pf_message_rcpt(msg, "b@example.org");
-	(void)pf_feed_raw(msg, data, size, NULL);
-	pf_message_free(&msg);
+	tx = pf_pipeline_new(cfg, &ci);
+	(void)pf_pipeline_mail(tx, "a@example.com", NULL);
+	(void)pf_pipeline_rcpt(tx, "b@example.org");
+	(void)pf_feed_raw(tx, data, size, NULL);
+	pf_pipeline_free(&tx);
 	return 0;
 }

@@ -7,9 +7,8 @@
  */
 #include <string.h>
 
-#include "feed.h"
-#include "message.h"
-#include "verdict.h"
+#include "core/feed.h"
+#include "core/pipeline.h"
 #include "fuzz_quiet.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
@@ -32,6 +31,7 @@ int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	pf_conninfo ci = {.client_addr = "192.0.2.1", .helo = "fuzz.test"};
+	pf_pipeline *tx;
 	pf_message *msg;
 	pf_verdict *v;
 	char *from, *rcpt, *json;
@@ -44,16 +44,17 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	}
 	from = take_line(&data, &size);
 	rcpt = take_line(&data, &size);
-	msg = pf_message_new(cfg, &ci);
-	if ((v = pf_message_mail(msg, from, NULL)) == NULL) {
-		(void)pf_message_rcpt(msg, rcpt);
-		v = pf_feed_raw(msg, data, size, NULL);
+	tx = pf_pipeline_new(cfg, &ci);
+	msg = tx->msg;
+	if ((v = pf_pipeline_mail(tx, from, NULL)) == NULL) {
+		(void)pf_pipeline_rcpt(tx, rcpt);
+		v = pf_feed_raw(tx, data, size, NULL);
 	}
 	line = pf_verdict_line(msg, v);
 	json = pf_verdict_json(msg, v);
 	g_string_free(line, TRUE);
 	g_free(json);
-	pf_message_free(&msg);
+	pf_pipeline_free(&tx);
 	g_free(from);
 	g_free(rcpt);
 	return 0;

@@ -5,7 +5,7 @@
 #ifndef PF_FUZZ_QUIET_H
 #define PF_FUZZ_QUIET_H
 
-#include "log.h"
+#include "core/log.h"
 
 static void
 fuzz_quiet_sink(int priority, const char *line, void *arg)

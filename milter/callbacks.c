@@ -10,9 +10,9 @@
 #include <sys/socket.h>
 
 #include "callbacks.h"
-#include "check.h"
+#include "core/check.h"
 #include "reply.h"
-#include "verdict.h"
+#include "core/pipeline.h"
 
 #define PF_NOREPLY_STEPS (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | \
 			  SMFIP_NR_BODY)
@@ -23,7 +23,7 @@ typedef struct conn_ctx {
 	char *helo;
 	char *daemon_name;
 	char *mta_hostname;
-	pf_message *msg;
+	pf_pipeline *tx;	/* the transaction; NULL between messages */
 	unsigned long noreply;	/* the SMFIP_NR_* steps negotiated */
 } conn_ctx;
 
@@ -76,9 +76,9 @@ busy_add(int delta)
 static void
 message_end(conn_ctx *cc)
 {
-	if (cc->msg == NULL)
+	if (cc->tx == NULL)
 		return;
-	pf_message_free(&cc->msg);
+	pf_pipeline_free(&cc->tx);
 	busy_add(-1);
 }
 
@@ -153,9 +153,9 @@ decide(SMFICTX *ctx, conn_ctx *cc, pf_verdict *v)
 {
 	sfsistat rc;
 
-	pf_message_set_queue_id(cc->msg, smfi_getsymval(ctx, "i"));
-	rc = pf_milter_apply(ctx, cc->msg, v);
-	pf_verdict_log(cc->msg, v);
+	pf_message_set_queue_id(cc->tx->msg, smfi_getsymval(ctx, "i"));
+	rc = pf_milter_apply(ctx, cc->tx->msg, v);
+	pf_verdict_log(cc->tx->msg, v);
 	return rc;
 }
 
@@ -177,13 +177,13 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	ci.daemon_name = cc->daemon_name;
 	ci.mta_hostname = cc->mta_hostname;
 	cfg = pf_milter_config();
-	cc->msg = pf_message_new(cfg, &ci);
+	cc->tx = pf_pipeline_new(cfg, &ci);
 	pf_config_unref(&cfg);
 	busy_add(1);
-	pf_message_set_auth_user(cc->msg, smfi_getsymval(ctx,
+	pf_message_set_auth_user(cc->tx->msg, smfi_getsymval(ctx,
 							 "{auth_authen}"));
-	pf_message_set_queue_id(cc->msg, smfi_getsymval(ctx, "i"));
-	v = pf_message_mail(cc->msg, argv[0], argv + 1);
+	pf_message_set_queue_id(cc->tx->msg, smfi_getsymval(ctx, "i"));
+	v = pf_pipeline_mail(cc->tx, argv[0], argv + 1);
 	if (v == NULL)
 		return SMFIS_CONTINUE;
 	rc = decide(ctx, cc, v);
@@ -197,9 +197,9 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	conn_ctx *cc = smfi_getpriv(ctx);
 	pf_verdict *v;
 
-	if (cc == NULL || cc->msg == NULL)
+	if (cc == NULL || cc->tx == NULL)
 		return SMFIS_TEMPFAIL;
-	v = pf_message_rcpt(cc->msg, argv[0]);
+	v = pf_pipeline_rcpt(cc->tx, argv[0]);
 	return v ? decide(ctx, cc, v) : SMFIS_CONTINUE;
 }
 
@@ -208,9 +208,9 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	conn_ctx *cc = smfi_getpriv(ctx);
 
-	if (cc == NULL || cc->msg == NULL)
+	if (cc == NULL || cc->tx == NULL)
 		return step_reply(cc, SMFIP_NR_HDR, SMFIS_TEMPFAIL);
-	pf_message_header(cc->msg, name, value);
+	pf_pipeline_header(cc->tx, name, value);
 	return step_reply(cc, SMFIP_NR_HDR, SMFIS_CONTINUE);
 }
 
@@ -221,9 +221,9 @@ cb_eoh(SMFICTX *ctx)
 	pf_verdict *v;
 	sfsistat rc;
 
-	if (cc == NULL || cc->msg == NULL)
+	if (cc == NULL || cc->tx == NULL)
 		return SMFIS_TEMPFAIL;
-	v = pf_message_eoh(cc->msg);
+	v = pf_pipeline_eoh(cc->tx);
 	if (v == NULL)
 		return SMFIS_CONTINUE;
 	rc = decide(ctx, cc, v);
@@ -236,9 +236,9 @@ cb_body(SMFICTX *ctx, unsigned char *data, size_t len)
 {
 	conn_ctx *cc = smfi_getpriv(ctx);
 
-	if (cc == NULL || cc->msg == NULL)
+	if (cc == NULL || cc->tx == NULL)
 		return step_reply(cc, SMFIP_NR_BODY, SMFIS_TEMPFAIL);
-	pf_message_body(cc->msg, data, len);
+	pf_pipeline_body(cc->tx, data, len);
 	return step_reply(cc, SMFIP_NR_BODY, SMFIS_CONTINUE);
 }
 
@@ -248,10 +248,10 @@ cb_eom(SMFICTX *ctx)
 	conn_ctx *cc = smfi_getpriv(ctx);
 	sfsistat rc;
 
-	if (cc == NULL || cc->msg == NULL)
+	if (cc == NULL || cc->tx == NULL)
 		return SMFIS_TEMPFAIL;
-	pf_message_set_queue_id(cc->msg, smfi_getsymval(ctx, "i"));
-	rc = decide(ctx, cc, pf_message_eom(cc->msg));
+	pf_message_set_queue_id(cc->tx->msg, smfi_getsymval(ctx, "i"));
+	rc = decide(ctx, cc, pf_pipeline_eom(cc->tx));
 	message_end(cc);
 	return rc;
 }

@@ -26,7 +26,7 @@
 
 #include <libmilter/mfapi.h>
 
-#include "config.h"
+#include "core/config.h"
 
 extern struct smfiDesc pf_milter_desc;
 void pf_milter_set_config(pf_config *cfg);

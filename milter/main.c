@@ -41,10 +41,10 @@
 #include <libmilter/mfapi.h>
 
 #include "callbacks.h"
-#include "config.h"
-#include "dkim.h"
-#include "log.h"
-#include "verdict.h"
+#include "core/config.h"
+#include "auth/dkim.h"
+#include "core/log.h"
+#include "core/verdict.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"

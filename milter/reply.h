@@ -21,7 +21,7 @@
 
 #include <libmilter/mfapi.h>
 
-#include "verdict.h"
+#include "core/verdict.h"
 
 sfsistat pf_milter_apply(SMFICTX *ctx, const pf_message *msg,
 			 pf_verdict *v);

@@ -17,8 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "message.h"
-#include "verdict.h"
+#include "core/pipeline.h"
 
 static unsigned long messages;
 
@@ -26,7 +25,8 @@ static unsigned long messages;
 static int
 feed(pf_config *cfg, const guint8 *data, size_t len)
 {
-	pf_message *msg = pf_message_new(cfg, NULL);
+	pf_pipeline *tx = pf_pipeline_new(cfg, NULL);
+	pf_message *msg = tx->msg;
 	GString *name = g_string_new(NULL), *value = g_string_new(NULL);
 	GByteArray *body = g_byte_array_new();
 	size_t off = 0;
@@ -35,8 +35,8 @@ feed(pf_config *cfg, const guint8 *data, size_t len)
 	int rc = 0;
 
 	messages++;
-	pf_message_mail(msg, "<alice@example.com>", NULL);
-	pf_message_rcpt(msg, "<bob@gmail.com>");
+	pf_pipeline_mail(tx, "<alice@example.com>", NULL);
+	pf_pipeline_rcpt(tx, "<bob@gmail.com>");
 	while (off < len && !in_body) {
 		const guint8 *lf = memchr(data + off, '\n', len - off);
 		size_t l = lf ? (size_t)(lf - (data + off)) : len - off;
@@ -56,7 +56,7 @@ feed(pf_config *cfg, const guint8 *data, size_t len)
 			continue;
 		}
 		if (have)
-			pf_message_header(msg, name->str, value->str);
+			pf_pipeline_header(tx, name->str, value->str);
 		have = true;
 		{
 			const char *colon = memchr(line, ':', l);
@@ -74,22 +74,22 @@ feed(pf_config *cfg, const guint8 *data, size_t len)
 		}
 	}
 	if (have)
-		pf_message_header(msg, name->str, value->str);
+		pf_pipeline_header(tx, name->str, value->str);
 	/* NUL bytes in a header value end it, as libmilter's strings do */
-	if (pf_message_eoh(msg) == NULL) {
+	if (pf_pipeline_eoh(tx) == NULL) {
 		for (size_t i = off; i < len; i++) {
 			if (data[i] == '\n' && (i == off || data[i - 1] != '\r'))
 				g_byte_array_append(body, (const guint8 *)"\r",
 						    1);
 			g_byte_array_append(body, &data[i], 1);
 			if (body->len >= 4096) {
-				pf_message_body(msg, body->data, body->len);
+				pf_pipeline_body(tx, body->data, body->len);
 				g_byte_array_set_size(body, 0);
 			}
 		}
 		if (body->len)
-			pf_message_body(msg, body->data, body->len);
-		v = pf_message_eom(msg);
+			pf_pipeline_body(tx, body->data, body->len);
+		v = pf_pipeline_eom(tx);
 		if (v == NULL)
 			rc = -1;
 		else {
@@ -101,7 +101,7 @@ feed(pf_config *cfg, const guint8 *data, size_t len)
 	g_byte_array_free(body, TRUE);
 	g_string_free(name, TRUE);
 	g_string_free(value, TRUE);
-	pf_message_free(&msg);
+	pf_pipeline_free(&tx);
 	return rc;
 }
 

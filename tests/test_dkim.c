@@ -17,7 +17,7 @@
 #include <openssl/x509.h>
 
 #include "testutil.h"
-#include "dkim.h"
+#include "auth/dkim.h"
 
 static char *dir;		/* private temp directory */
 static char *rsa_path, *rsa2_path, *small_path, *ed_path;
@@ -635,6 +635,7 @@ check_tempfails_mail_for_an_unpublished_key(void **state)
 	    "selector = r1\nkey_file = %s\n", rsa_path);
 	pf_config *cfg = tu_config(text);
 	pf_dkim_key *k = cfg->dkim.keys->keys->pdata[0];
+	pf_pipeline *tx;
 	pf_message *msg;
 	pf_verdict *v;
 	const pf_result *r;
@@ -645,10 +646,11 @@ check_tempfails_mail_for_an_unpublished_key(void **state)
 	k->status = PF_DKIM_PUB_MISMATCH;
 	k->status_why = g_strdup("the published p= is a different key");
 
-	msg = tu_message(cfg, NULL);
+	tx = tu_pipeline(cfg);
+	msg = tx->msg;
 	pf_message_set_auth_user(msg, "alice");
-	(void)pf_message_mail(msg, "alice@example.com", NULL);
-	v = tu_feed(msg, "From: Alice <alice@example.com>\nSubject: x\n\n"
+	(void)pf_pipeline_mail(tx, "alice@example.com", NULL);
+	v = tu_feed(tx, "From: Alice <alice@example.com>\nSubject: x\n\n"
 		    "hello\n");
 	assert_non_null(v);
 	assert_int_equal(v->action, PF_ACTION_TEMPFAIL);
@@ -661,19 +663,20 @@ check_tempfails_mail_for_an_unpublished_key(void **state)
 			       k->record);
 	assert_non_null(strstr(r->fix, want));
 	g_free(want);
-	pf_message_free(&msg);
+	pf_pipeline_free(&tx);
 
 	k->status = PF_DKIM_PUB_OK;
-	msg = tu_message(cfg, NULL);
+	tx = tu_pipeline(cfg);
+	msg = tx->msg;
 	pf_message_set_auth_user(msg, "alice");
-	(void)pf_message_mail(msg, "alice@example.com", NULL);
-	v = tu_feed(msg, "From: Alice <alice@example.com>\nSubject: x\n\n"
+	(void)pf_pipeline_mail(tx, "alice@example.com", NULL);
+	v = tu_feed(tx, "From: Alice <alice@example.com>\nSubject: x\n\n"
 		    "hello\n");
 	assert_int_not_equal(v->action, PF_ACTION_TEMPFAIL);
 	assert_null(tu_find(msg, "dkim.key-not-published"));
 	assert_int_equal(msg->dkim_sign_domains->len, 1);
 	assert_string_equal(msg->dkim_sign_domains->pdata[0], "example.com");
-	pf_message_free(&msg);
+	pf_pipeline_free(&tx);
 	pf_config_unref(&cfg);
 	g_free(text);
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "dmarc.h"
+#include "auth/dmarc.h"
 
 static void
 record_with_every_tag_parses(void **state)
@@ -96,7 +96,7 @@ from_domain_of(const char *header)
 	char *d;
 
 	if (header)
-		pf_message_header(msg, "From", header);
+		pf_message_store_header(msg, "From", header);
 	d = pf_from_domain(msg);
 	g_strlcpy(buf, d ? d : "(null)", sizeof(buf));
 	g_free(d);

@@ -17,9 +17,9 @@ static void
 declared_size_over_limit_is_refused_at_mail_from(void **state)
 {
 	pf_config *cfg = tu_config("[size]\nmax_message_size = 1000\n");
-	pf_message *msg = tu_message(cfg, NULL);
+	pf_pipeline *tx = tu_pipeline(cfg);
 	char *args[] = {"SIZE=5000", "BODY=8BITMIME", NULL};
-	pf_verdict *v = pf_message_mail(msg, "<a@example.com>", args);
+	pf_verdict *v = pf_pipeline_mail(tx, "<a@example.com>", args);
 
 	assert_non_null(v);
 	assert_int_equal(v->action, PF_ACTION_REJECT);
@@ -30,7 +30,7 @@ declared_size_over_limit_is_refused_at_mail_from(void **state)
 	assert_non_null(strstr(v->reply->pdata[0], "limit of 1000 bytes"));
 	assert_non_null(strstr(v->reply->pdata[1], "by link"));
 	assert_string_equal(pf_result_fact_get(v->primary, "source"), "esmtp");
-	pf_message_free(&msg);
+	pf_pipeline_free(&tx);
 	pf_config_unref(&cfg);
 }
 
@@ -38,11 +38,11 @@ static void
 declared_size_under_limit_passes_mail_from(void **state)
 {
 	pf_config *cfg = tu_config("[size]\nmax_message_size = 1000\n");
-	pf_message *msg = tu_message(cfg, NULL);
+	pf_pipeline *tx = tu_pipeline(cfg);
 	char *args[] = {"SIZE=999", NULL};
 
-	assert_null(pf_message_mail(msg, "<a@example.com>", args));
-	pf_message_free(&msg);
+	assert_null(pf_pipeline_mail(tx, "<a@example.com>", args));
+	pf_pipeline_free(&tx);
 	pf_config_unref(&cfg);
 }
 
@@ -50,18 +50,19 @@ static void
 received_bytes_over_limit_are_refused_at_end(void **state)
 {
 	pf_config *cfg = tu_config("[size]\nmax_message_size = 60\n");
-	pf_message *msg = tu_message(cfg, NULL);
+	pf_pipeline *tx = tu_pipeline(cfg);
+	pf_message *msg = tx->msg;
 	pf_verdict *v;
 
-	assert_null(pf_message_mail(msg, "a@example.com", NULL));
-	assert_null(pf_message_rcpt(msg, "<b@example.org>"));
-	v = tu_feed(msg, small_mail);
+	assert_null(pf_pipeline_mail(tx, "a@example.com", NULL));
+	assert_null(pf_pipeline_rcpt(tx, "<b@example.org>"));
+	v = tu_feed(tx, small_mail);
 	assert_int_equal(v->action, PF_ACTION_REJECT);
 	assert_string_equal(v->smtp, "552");
 	assert_string_equal(pf_result_fact_get(v->primary, "source"), "body");
 	/* headers as "Name: value\r\n" + empty line + body with CRLF */
 	assert_int_equal(pf_message_size(msg), 21 + 19 + 13 + 39 + 30 + 2 + 7);
-	pf_message_free(&msg);
+	pf_pipeline_free(&tx);
 	pf_config_unref(&cfg);
 }
 
@@ -69,16 +70,17 @@ static void
 small_message_is_accepted_without_findings(void **state)
 {
 	pf_config *cfg = pf_config_defaults();
-	pf_message *msg = tu_message(cfg, NULL);
+	pf_pipeline *tx = tu_pipeline(cfg);
+	pf_message *msg = tx->msg;
 	pf_verdict *v;
 
-	assert_null(pf_message_mail(msg, "a@example.com", NULL));
-	v = tu_feed(msg, small_mail);
+	assert_null(pf_pipeline_mail(tx, "a@example.com", NULL));
+	v = tu_feed(tx, small_mail);
 	assert_int_equal(v->action, PF_ACTION_ACCEPT);
 	assert_int_equal(msg->results->len, 0);
 	assert_int_equal(msg->add_headers->len, 0);
 	assert_string_equal(v->smtp, "");
-	pf_message_free(&msg);
+	pf_pipeline_free(&tx);
 	pf_config_unref(&cfg);
 }
 
@@ -86,13 +88,14 @@ static void
 recipients_over_limit_are_refused_one_by_one(void **state)
 {
 	pf_config *cfg = tu_config("[size]\nmax_recipients = 2\n");
-	pf_message *msg = tu_message(cfg, NULL);
+	pf_pipeline *tx = tu_pipeline(cfg);
+	pf_message *msg = tx->msg;
 	pf_verdict *v;
 
-	assert_null(pf_message_mail(msg, "a@example.com", NULL));
-	assert_null(pf_message_rcpt(msg, "r1@example.org"));
-	assert_null(pf_message_rcpt(msg, "r2@example.org"));
-	v = pf_message_rcpt(msg, "r3@example.org");
+	assert_null(pf_pipeline_mail(tx, "a@example.com", NULL));
+	assert_null(pf_pipeline_rcpt(tx, "r1@example.org"));
+	assert_null(pf_pipeline_rcpt(tx, "r2@example.org"));
+	v = pf_pipeline_rcpt(tx, "r3@example.org");
 	assert_non_null(v);
 	assert_true(v->recipient_only);
 	assert_string_equal(v->recipient, "r3@example.org");
@@ -100,15 +103,15 @@ recipients_over_limit_are_refused_one_by_one(void **state)
 	assert_string_equal(v->smtp, "452");
 	assert_string_equal(v->dsn, "4.5.3");
 	assert_non_null(strstr(v->reply->pdata[0], "at most 2"));
-	v = pf_message_rcpt(msg, "r4@example.org");
+	v = pf_pipeline_rcpt(tx, "r4@example.org");
 	assert_non_null(v);
 	assert_int_equal(msg->rcpts->len, 2);
 	assert_int_equal(msg->rcpts_refused, 2);
 	/* the refusals do not follow the message to its end */
-	v = tu_feed(msg, small_mail);
+	v = tu_feed(tx, small_mail);
 	assert_int_equal(v->action, PF_ACTION_ACCEPT);
 	assert_int_equal(msg->results->len, 0);
-	pf_message_free(&msg);
+	pf_pipeline_free(&tx);
 	pf_config_unref(&cfg);
 }
 
@@ -117,17 +120,17 @@ recipients_action_reject_uses_550_5_5_3(void **state)
 {
 	pf_config *cfg = tu_config("[size]\nmax_recipients = 1\n"
 				   "recipients_action = reject\n");
-	pf_message *msg = tu_message(cfg, NULL);
+	pf_pipeline *tx = tu_pipeline(cfg);
 	pf_verdict *v;
 
-	assert_null(pf_message_mail(msg, "a@example.com", NULL));
-	assert_null(pf_message_rcpt(msg, "r1@example.org"));
-	v = pf_message_rcpt(msg, "r2@example.org");
+	assert_null(pf_pipeline_mail(tx, "a@example.com", NULL));
+	assert_null(pf_pipeline_rcpt(tx, "r1@example.org"));
+	v = pf_pipeline_rcpt(tx, "r2@example.org");
 	assert_non_null(v);
 	assert_int_equal(v->action, PF_ACTION_REJECT);
 	assert_string_equal(v->smtp, "550");
 	assert_string_equal(v->dsn, "5.5.3");
-	pf_message_free(&msg);
+	pf_pipeline_free(&tx);
 	pf_config_unref(&cfg);
 }
 
@@ -136,15 +139,15 @@ size_action_tempfail_turns_552_into_452(void **state)
 {
 	pf_config *cfg = tu_config("[size]\nmax_message_size = 10\n"
 				   "action = tempfail\n");
-	pf_message *msg = tu_message(cfg, NULL);
+	pf_pipeline *tx = tu_pipeline(cfg);
 	char *args[] = {"SIZE=20", NULL};
-	pf_verdict *v = pf_message_mail(msg, "a@example.com", args);
+	pf_verdict *v = pf_pipeline_mail(tx, "a@example.com", args);
 
 	assert_non_null(v);
 	assert_int_equal(v->action, PF_ACTION_TEMPFAIL);
 	assert_string_equal(v->smtp, "452");
 	assert_string_equal(v->dsn, "4.3.4");
-	pf_message_free(&msg);
+	pf_pipeline_free(&tx);
 	pf_config_unref(&cfg);
 }
 
@@ -158,27 +161,27 @@ per_domain_override_raises_and_lowers_limits(void **state)
 				     "overrides = %s\n", table);
 	pf_config *cfg = tu_config(conf);
 	char *args[] = {"SIZE=5000", NULL};
-	pf_message *msg;
+	pf_pipeline *tx;
 	pf_verdict *v;
 
-	msg = tu_message(cfg, NULL);
-	assert_null(pf_message_mail(msg, "u@big.example", args));
-	pf_message_free(&msg);
+	tx = tu_pipeline(cfg);
+	assert_null(pf_pipeline_mail(tx, "u@big.example", args));
+	pf_pipeline_free(&tx);
 
-	msg = tu_message(cfg, NULL);
-	v = pf_message_mail(msg, "u@small.example", args);
+	tx = tu_pipeline(cfg);
+	v = pf_pipeline_mail(tx, "u@small.example", args);
 	assert_non_null(v);
 	assert_string_equal(pf_result_fact_get(v->primary, "scope"), "global");
-	pf_message_free(&msg);
+	pf_pipeline_free(&tx);
 
 	/* subdomain entry: the recipient limit falls, size stays global */
-	msg = tu_message(cfg, NULL);
-	assert_null(pf_message_mail(msg, "u@mx.corp.example", NULL));
-	assert_null(pf_message_rcpt(msg, "r1@example.org"));
-	v = pf_message_rcpt(msg, "r2@example.org");
+	tx = tu_pipeline(cfg);
+	assert_null(pf_pipeline_mail(tx, "u@mx.corp.example", NULL));
+	assert_null(pf_pipeline_rcpt(tx, "r1@example.org"));
+	v = pf_pipeline_rcpt(tx, "r2@example.org");
 	assert_non_null(v);
 	assert_string_equal(pf_result_fact_get(v->primary, "limit"), "1");
-	pf_message_free(&msg);
+	pf_pipeline_free(&tx);
 
 	pf_config_unref(&cfg);
 	unlink(table);
@@ -191,13 +194,14 @@ monitor_mode_logs_would_reject_and_changes_nothing(void **state)
 {
 	pf_config *cfg = tu_config("[size]\nmax_message_size = 10\n"
 				   "mode = monitor\n");
-	pf_message *msg = tu_message(cfg, NULL);
+	pf_pipeline *tx = tu_pipeline(cfg);
+	pf_message *msg = tx->msg;
 	char *args[] = {"SIZE=20", NULL};
 	pf_verdict *v;
 	GString *line;
 
-	assert_null(pf_message_mail(msg, "a@example.com", args));
-	v = tu_feed(msg, small_mail);
+	assert_null(pf_pipeline_mail(tx, "a@example.com", args));
+	v = tu_feed(tx, small_mail);
 	assert_int_equal(v->action, PF_ACTION_ACCEPT);
 	assert_int_equal(v->would, PF_ACTION_REJECT);
 	assert_int_equal(msg->add_headers->len, 0);
@@ -206,7 +210,7 @@ monitor_mode_logs_would_reject_and_changes_nothing(void **state)
 	assert_non_null(strstr(line->str, "action=accept would=reject"));
 	assert_non_null(strstr(line->str, "reasons=size.too-big(monitor)"));
 	g_string_free(line, TRUE);
-	pf_message_free(&msg);
+	pf_pipeline_free(&tx);
 	pf_config_unref(&cfg);
 }
 
@@ -215,20 +219,21 @@ global_monitor_mode_overrides_enforce(void **state)
 {
 	pf_config *cfg = tu_config("[policy]\nmonitor = yes\n"
 				   "[size]\nmax_message_size = 10\n");
-	pf_message *msg = tu_message(cfg, NULL);
+	pf_pipeline *tx = tu_pipeline(cfg);
+	pf_message *msg = tx->msg;
 	char *args[] = {"SIZE=20", NULL};
 	pf_verdict *v;
 	GString *line;
 
-	assert_null(pf_message_mail(msg, "a@example.com", args));
-	v = tu_feed(msg, small_mail);
+	assert_null(pf_pipeline_mail(tx, "a@example.com", args));
+	v = tu_feed(tx, small_mail);
 	assert_int_equal(v->action, PF_ACTION_ACCEPT);
 	assert_int_equal(v->would, PF_ACTION_REJECT);
 	line = pf_verdict_line(msg, v);
 	assert_non_null(strstr(line->str,
 	    "action=accept would=reject monitor=yes"));
 	g_string_free(line, TRUE);
-	pf_message_free(&msg);
+	pf_pipeline_free(&tx);
 	pf_config_unref(&cfg);
 }
 
@@ -242,14 +247,15 @@ mode_off_runs_nothing(void **state)
 				   "[links]\nmode = off\n[text]\nmode = off\n"
 				   "[bulk]\nmode = off\n[content]\nmode = off\n"
 				   "[spf]\nmode = off\n[dmarc]\nmode = off\n");
-	pf_message *msg = tu_message(cfg, NULL);
+	pf_pipeline *tx = tu_pipeline(cfg);
+	pf_message *msg = tx->msg;
 	char *args[] = {"SIZE=20", NULL};
 
-	assert_null(pf_message_mail(msg, "a@example.com", args));
-	assert_int_equal(tu_feed(msg, small_mail)->action, PF_ACTION_ACCEPT);
+	assert_null(pf_pipeline_mail(tx, "a@example.com", args));
+	assert_int_equal(tu_feed(tx, small_mail)->action, PF_ACTION_ACCEPT);
 	assert_int_equal(msg->results->len, 0);
 	assert_int_equal(pf_checks_stages(cfg), 0);
-	pf_message_free(&msg);
+	pf_pipeline_free(&tx);
 	pf_config_unref(&cfg);
 }
 
@@ -257,15 +263,16 @@ static void
 longest_body_line_is_tracked_across_chunks(void **state)
 {
 	pf_config *cfg = pf_config_defaults();
-	pf_message *msg = tu_message(cfg, NULL);
+	pf_pipeline *tx = tu_pipeline(cfg);
+	pf_message *msg = tx->msg;
 
-	assert_null(pf_message_mail(msg, "a@example.com", NULL));
-	pf_message_body(msg, (const unsigned char *)"abc", 3);
-	pf_message_body(msg, (const unsigned char *)"defg\r", 5);
-	pf_message_body(msg, (const unsigned char *)"\nxy\r\n", 5);
+	assert_null(pf_pipeline_mail(tx, "a@example.com", NULL));
+	pf_pipeline_body(tx, (const unsigned char *)"abc", 3);
+	pf_pipeline_body(tx, (const unsigned char *)"defg\r", 5);
+	pf_pipeline_body(tx, (const unsigned char *)"\nxy\r\n", 5);
 	assert_int_equal(msg->max_line_len, 7);
 	assert_int_equal(msg->body_bytes, 13);
-	pf_message_free(&msg);
+	pf_pipeline_free(&tx);
 	pf_config_unref(&cfg);
 }
 
@@ -273,14 +280,15 @@ static void
 body_beyond_scan_size_is_counted_not_kept(void **state)
 {
 	pf_config *cfg = tu_config("[policy]\nmax_scan_size = 4\n");
-	pf_message *msg = tu_message(cfg, NULL);
+	pf_pipeline *tx = tu_pipeline(cfg);
+	pf_message *msg = tx->msg;
 
-	assert_null(pf_message_mail(msg, "a@example.com", NULL));
-	pf_message_body(msg, (const unsigned char *)"0123456789", 10);
+	assert_null(pf_pipeline_mail(tx, "a@example.com", NULL));
+	pf_pipeline_body(tx, (const unsigned char *)"0123456789", 10);
 	assert_int_equal(msg->body->len, 4);
 	assert_true(msg->body_truncated);
 	assert_int_equal(msg->body_bytes, 10);
-	pf_message_free(&msg);
+	pf_pipeline_free(&tx);
 	pf_config_unref(&cfg);
 }
 
@@ -288,23 +296,24 @@ static void
 header_fields_beyond_the_cap_are_counted_not_kept(void **state)
 {
 	pf_config *cfg = tu_config("[policy]\nmax_header_size = 1K\n");
-	pf_message *msg = tu_message(cfg, NULL);
+	pf_pipeline *tx = tu_pipeline(cfg);
+	pf_message *msg = tx->msg;
 	char value[300];
 
 	memset(value, 'v', sizeof(value) - 1);
 	value[sizeof(value) - 1] = '\0';
-	assert_null(pf_message_mail(msg, "a@example.com", NULL));
+	assert_null(pf_pipeline_mail(tx, "a@example.com", NULL));
 	for (int i = 0; i < 10; i++)
-		pf_message_header(msg, "X-Filler", value);
+		pf_pipeline_header(tx, "X-Filler", value);
 	assert_int_equal(msg->headers->len, 3);
 	assert_int_equal(msg->headers_dropped, 7);
 	assert_int_equal(msg->header_bytes, 10 * (8 + 2 + 299 + 2));
 	assert_true(msg->header_kept <= 1024);
-	pf_message_free(&msg);
+	pf_pipeline_free(&tx);
 	pf_config_unref(&cfg);
 }
 
-/* The byte-at-a-time scan pf_message_body() had before it used memchr. */
+/* The byte-at-a-time scan pf_message_store_body() had before it used memchr. */
 typedef struct ref_scan {
 	size_t line, longest;
 	unsigned bare;
@@ -343,7 +352,8 @@ body_scan_matches_a_byte_at_a_time_reference_for_any_chunking(void **state)
 
 	(void)state;
 	for (int round = 0; round < 3000; round++) {
-		pf_message *msg = tu_message(cfg, NULL);
+		pf_pipeline *tx = tu_pipeline(cfg);
+	pf_message *msg = tx->msg;
 		size_t len = (size_t)g_rand_int_range(rnd, 0, 400), off = 0;
 		unsigned char *body = g_malloc(len + 1);
 		ref_scan ref = {0};
@@ -352,14 +362,14 @@ body_scan_matches_a_byte_at_a_time_reference_for_any_chunking(void **state)
 		for (size_t i = 0; i < len; i++)
 			body[i] = alphabet[g_rand_int_range(rnd, 0, ascii ? 3 :
 			    (gint32)sizeof(alphabet))];
-		assert_null(pf_message_mail(msg, "a@example.com", NULL));
-		(void)pf_message_eoh(msg);
+		assert_null(pf_pipeline_mail(tx, "a@example.com", NULL));
+		(void)pf_pipeline_eoh(tx);
 		ref_body(&ref, body, len);
 		while (off < len) {	/* chunks of 1 to 40 bytes */
 			size_t n = (size_t)g_rand_int_range(rnd, 1, 41);
 
 			n = MIN(n, len - off);
-			pf_message_body(msg, body + off, n);
+			pf_pipeline_body(tx, body + off, n);
 			off += n;
 		}
 		assert_int_equal(msg->bare_cr_lf, ref.bare);
@@ -368,7 +378,7 @@ body_scan_matches_a_byte_at_a_time_reference_for_any_chunking(void **state)
 		assert_int_equal(msg->prev_cr, ref.prev_cr);
 		assert_int_equal(msg->body_8bit, ref.eight);
 		g_free(body);
-		pf_message_free(&msg);
+		pf_pipeline_free(&tx);
 	}
 	g_rand_free(rnd);
 	pf_config_unref(&cfg);

@@ -6,12 +6,14 @@
 
 #include "testutil.h"
 
+/* A bare message model: these tests feed results to the verdict engine. */
 static pf_message *
 fresh(pf_config *cfg)
 {
-	pf_message *msg = tu_message(cfg, NULL);
+	pf_conninfo ci = {.client_addr = "192.0.2.1", .helo = "client.test"};
+	pf_message *msg = pf_message_new(cfg, &ci);
 
-	assert_null(pf_message_mail(msg, "a@example.com", NULL));
+	pf_message_set_sender(msg, "a@example.com", NULL);
 	return msg;
 }
 
@@ -85,6 +87,7 @@ early_stages_decide_only_refusals(void **state)
 {
 	pf_config *cfg = pf_config_defaults();
 	pf_message *msg = fresh(cfg);
+	pf_verdict *v;
 
 	/* a score past reject_score waits for the end of the message */
 	pf_result_add(msg, PF_CHECK_SIZE, "t.a", PF_ACTION_ANNOTATE, 50, NULL,
@@ -92,7 +95,9 @@ early_stages_decide_only_refusals(void **state)
 	assert_null(pf_verdict_decide(msg, PF_STAGE_EOH, 0));
 	pf_result_add(msg, PF_CHECK_SIZE, "t.b", PF_ACTION_REJECT, 0, NULL,
 		      NULL);
-	assert_non_null(msg->verdict = pf_verdict_decide(msg, PF_STAGE_EOH, 0));
+	v = pf_verdict_decide(msg, PF_STAGE_EOH, 0);
+	assert_non_null(v);
+	pf_verdict_free(&v);
 	pf_message_free(&msg);
 	pf_config_unref(&cfg);
 }
@@ -158,14 +163,15 @@ static void
 decision_line_has_fixed_key_order(void **state)
 {
 	pf_config *cfg = tu_config("[size]\nmax_message_size = 10\n");
-	pf_message *msg = tu_message(cfg, NULL);
+	pf_pipeline *tx = tu_pipeline(cfg);
+	pf_message *msg = tx->msg;
 	char *args[] = {"SIZE=20", NULL};
 	pf_verdict *v;
 	GString *line;
 	char *want;
 
 	pf_message_set_auth_user(msg, "alice smith");
-	v = pf_message_mail(msg, "<a\"b@example.com>", args);
+	v = pf_pipeline_mail(tx, "<a\"b@example.com>", args);
 	assert_non_null(v);
 	line = pf_verdict_line(msg, v);
 	want = g_strdup_printf("NOQUEUE: action=reject stage=mail code=552 "
@@ -178,7 +184,7 @@ decision_line_has_fixed_key_order(void **state)
 	assert_string_equal(line->str, want);
 	g_free(want);
 	g_string_free(line, TRUE);
-	pf_message_free(&msg);
+	pf_pipeline_free(&tx);
 	pf_config_unref(&cfg);
 }
 

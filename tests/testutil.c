@@ -48,17 +48,16 @@ tu_config(const char *text)
 	return cfg;
 }
 
-pf_message *
-tu_message(pf_config *cfg, const char *from)
+pf_pipeline *
+tu_pipeline(pf_config *cfg)
 {
 	pf_conninfo ci = {.client_addr = "192.0.2.1", .helo = "client.test"};
 
-	(void)from;
-	return pf_message_new(cfg, &ci);
+	return pf_pipeline_new(cfg, &ci);
 }
 
 pf_verdict *
-tu_feed(pf_message *msg, const char *text)
+tu_feed(pf_pipeline *tx, const char *text)
 {
 	const char *p = text, *body;
 	GString *crlf;
@@ -72,12 +71,12 @@ tu_feed(pf_message *msg, const char *text)
 			eol = p + strlen(p);
 		name = g_strndup(p, (gsize)(colon - p));
 		value = g_strndup(colon + 2, (gsize)(eol - colon - 2));
-		pf_message_header(msg, name, value);
+		pf_pipeline_header(tx, name, value);
 		g_free(name);
 		g_free(value);
 		p = *eol ? eol + 1 : eol;
 	}
-	if ((v = pf_message_eoh(msg)) != NULL)
+	if ((v = pf_pipeline_eoh(tx)) != NULL)
 		return v;
 	body = *p ? p + 1 : p;
 	crlf = g_string_new(NULL);
@@ -87,10 +86,10 @@ tu_feed(pf_message *msg, const char *text)
 		g_string_append_c(crlf, *body);
 	}
 	if (crlf->len)
-		pf_message_body(msg, (const unsigned char *)crlf->str,
+		pf_pipeline_body(tx, (const unsigned char *)crlf->str,
 				crlf->len);
 	g_string_free(crlf, TRUE);
-	return pf_message_eom(msg);
+	return pf_pipeline_eom(tx);
 }
 
 const pf_result *

@@ -5,15 +5,16 @@
  *	pf_config *tu_config(const char *text);
  *	pf_config *tu_config_err(const char *text, GString *err, char **path);
  *	char *tu_write_temp(const char *text);
- *	pf_message *tu_message(pf_config *cfg, const char *from);
- *	pf_verdict *tu_feed(pf_message *msg, const char *headers_and_body);
+ *	pf_pipeline *tu_pipeline(pf_config *cfg);
+ *	pf_verdict *tu_feed(pf_pipeline *tx, const char *headers_and_body);
  *	const pf_result *tu_find(const pf_message *msg, const char *code);
  * DESCRIPTION
  *	tu_config() loads a configuration from text (fails the test on
  *	errors); tu_config_err() returns NULL and the errors instead.
  *	tu_feed() sends "Name: value" lines, the empty line and the body
  *	through the pipeline (LF turned into CRLF in the body) and returns
- *	the end-of-message verdict, owned by the message.
+ *	the end-of-message verdict, owned by the pipeline.  tu_pipeline()
+ *	starts a transaction from a test client (192.0.2.1, client.test).
  */
 #ifndef PF_TESTUTIL_H
 #define PF_TESTUTIL_H
@@ -24,15 +25,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "check.h"
-#include "message.h"
-#include "verdict.h"
+#include "core/check.h"
+#include "core/message.h"
+#include "core/pipeline.h"
+#include "core/verdict.h"
 
 pf_config *tu_config(const char *text);
 pf_config *tu_config_err(const char *text, GString *err, char **path);
 char *tu_write_temp(const char *text);
-pf_message *tu_message(pf_config *cfg, const char *from);
-pf_verdict *tu_feed(pf_message *msg, const char *text);
+pf_pipeline *tu_pipeline(pf_config *cfg);
+pf_verdict *tu_feed(pf_pipeline *tx, const char *text);
 const pf_result *tu_find(const pf_message *msg, const char *code);
 
 #endif

@@ -25,7 +25,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "dkim.h"
+#include "auth/dkim.h"
 #include "tools.h"
 
 static void

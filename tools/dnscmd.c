@@ -22,8 +22,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "resolver.h"
-#include "spf.h"
+#include "dns/resolver.h"
+#include "auth/spf.h"
 #include "tools.h"
 
 typedef struct lookup_job {

@@ -25,10 +25,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "feed.h"
-#include "message.h"
+#include "core/feed.h"
+#include "core/pipeline.h"
 #include "tools.h"
-#include "verdict.h"
 
 #define SCAN_CHUNK 65536
 
@@ -176,6 +175,7 @@ scan_run(const scan_opts *o, pf_config *cfg)
 		.helo = o->helo,
 		.mta_hostname = NULL,
 	};
+	pf_pipeline *tx;
 	pf_message *msg;
 	pf_verdict *v;
 	pf_feed_info fi = {0, "\n"};
@@ -183,18 +183,19 @@ scan_run(const scan_opts *o, pf_config *cfg)
 
 	if (raw == NULL)
 		return 1;
-	msg = pf_message_new(cfg, &ci);
+	tx = pf_pipeline_new(cfg, &ci);
+	msg = tx->msg;
 	pf_message_set_auth_user(msg, o->auth_user);
 	for (guint i = 0; i < o->dkim_domains->len; i++)	/* tests */
 		pf_message_add_dkim_domain(msg, o->dkim_domains->pdata[i]);
-	if ((v = pf_message_mail(msg, o->from ? o->from : "", NULL)) != NULL) {
+	if ((v = pf_pipeline_mail(tx, o->from ? o->from : "", NULL)) != NULL) {
 		print_decision(msg, v, o->json);
 		goto done;
 	}
 	for (guint i = 0; i < o->rcpts->len; i++)
-		if ((v = pf_message_rcpt(msg, o->rcpts->pdata[i])) != NULL)
+		if ((v = pf_pipeline_rcpt(tx, o->rcpts->pdata[i])) != NULL)
 			print_decision(msg, v, o->json);
-	v = pf_feed_raw(msg, raw->data, raw->len, &fi);
+	v = pf_feed_raw(tx, raw->data, raw->len, &fi);
 	print_decision(msg, v, o->json);
 	if (v->stage != PF_STAGE_EOM)
 		goto done;
@@ -208,7 +209,7 @@ scan_run(const scan_opts *o, pf_config *cfg)
 			rc = 1;
 	}
 done:
-	pf_message_free(&msg);
+	pf_pipeline_free(&tx);
 	g_byte_array_free(raw, TRUE);
 	return rc;
 }

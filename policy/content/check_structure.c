@@ -1,0 +1,374 @@
+/*
+ * NAME
+ *	check_structure - RFC 5322 and MIME conformance of the message
+ * SYNOPSIS
+ *	extern const pf_check pf_check_structure;
+ * DESCRIPTION
+ *	At end of message, on the parse shared through mime.h:
+ *
+ *	structure.line-too-long (long_line_action, 550 5.6.0): a header or
+ *	body line over 998 octets (RFC 5322 2.1.1), naming the header or
+ *	the part.  The body's longest line is counted over the whole body,
+ *	not only the kept part.
+ *	structure.duplicate-header (duplicate_action, 550 5.6.0): a second
+ *	Date, Message-ID or Subject.
+ *	structure.header-8bit: raw bytes >= 0x80 in a header value instead
+ *	of RFC 2047 encoded words.
+ *	structure.multipart-unterminated: a multipart whose closing
+ *	"--boundary--" line never comes.
+ *	structure.bad-base64, structure.bad-qp: content that does not decode
+ *	cleanly (characters outside the alphabet, data after the padding, a
+ *	lone trailing character; "=" not followed by two hex digits or a
+ *	line end).
+ *	structure.missing-date, structure.missing-message-id,
+ *	structure.missing-subject.
+ *	structure.unparsable: GMime could not build a message at all.
+ *	structure.partial (score 0): the body was larger than max_scan_size,
+ *	so termination and the encodings of the cut part were not judged.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1	/* memmem */
+#endif
+#include <stddef.h>
+#include <string.h>
+
+#include "content/content.h"
+#include "content/mime.h"
+
+#define RFC5322_LINE_MAX 998
+
+static pf_result *
+add(pf_message *msg, const char *code, unsigned long score)
+{
+	return pf_content_add(msg, PF_CHECK_STRUCTURE, code, PF_ACTION_NONE,
+			      (int)score, NULL, NULL);
+}
+
+/* Longest line of a (raw) buffer, CR before LF not counted. */
+static size_t
+longest_line(const guint8 *p, size_t len)
+{
+	size_t best = 0, cur = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] == '\n') {
+			if (cur > 0 && p[i - 1] == '\r')
+				cur--;
+			best = MAX(best, cur);
+			cur = 0;
+		} else {
+			cur++;
+		}
+	}
+	return MAX(best, cur);
+}
+
+static void
+check_header_lines(pf_message *msg)
+{
+	const pf_structure_conf *sc = &msg->cfg->structure;
+
+	for (guint i = 0; i < msg->headers->len; i++) {
+		const pf_header *h = &g_array_index(msg->headers, pf_header, i);
+		size_t first = strlen(h->name) + 2, len;
+		const char *nl;
+		pf_result *r;
+
+		nl = strchr(h->value, '\n');
+		len = first + (nl ? (size_t)(nl - h->value) : strlen(h->value));
+		if (nl)
+			len = MAX(len, longest_line((const guint8 *)nl + 1,
+						    strlen(nl + 1)));
+		if (len <= RFC5322_LINE_MAX)
+			continue;
+		r = pf_content_add(msg, PF_CHECK_STRUCTURE,
+		    "structure.line-too-long", sc->long_line_action, 0, "550",
+		    "5.6.0");
+		if (r == NULL)
+			return;
+		pf_result_text(r, "Header %s has a line of %zu octets; RFC "
+		    "5322 allows 998", h->name, len);
+		pf_result_fix(r, "Fold the %s header over several lines, or "
+		    "fix the program that wrote it", h->name);
+		pf_result_fact(r, "where", "header %s", h->name);
+		pf_result_fact(r, "length", "%zu", len);
+		return;
+	}
+}
+
+static void
+check_body_lines(pf_message *msg, pf_mime *mime)
+{
+	const pf_structure_conf *sc = &msg->cfg->structure;
+	const char *where = NULL;
+	pf_result *r;
+
+	if (msg->max_line_len <= RFC5322_LINE_MAX)
+		return;
+	for (guint i = 0; i < mime->parts->len && where == NULL; i++) {
+		pf_mime_part *part = mime->parts->pdata[i];
+		const GByteArray *raw = pf_mime_part_raw(part);
+
+		if (longest_line(raw->data, raw->len) > RFC5322_LINE_MAX)
+			where = pf_mime_part_name(part);
+	}
+	r = pf_content_add(msg, PF_CHECK_STRUCTURE, "structure.line-too-long",
+	    sc->long_line_action, 0, "550", "5.6.0");
+	if (r == NULL)
+		return;
+	pf_result_text(r, "The body has a line of %zu octets%s%s; RFC 5322 "
+	    "allows 998, and relays split or refuse such lines",
+	    msg->max_line_len, where ? " in " : "", where ? where : "");
+	pf_result_fix(r, "Send %s with Content-Transfer-Encoding "
+	    "quoted-printable or base64, which keep lines short",
+	    where ? where : "the text");
+	pf_result_fact(r, "where", "%s", where ? where : "body");
+	pf_result_fact(r, "length", "%zu", msg->max_line_len);
+}
+
+static void
+check_headers(pf_message *msg)
+{
+	const pf_structure_conf *sc = &msg->cfg->structure;
+	static const struct {
+		const char *name, *code;
+		size_t score_off;
+	} need[] = {
+		{"Date", "structure.missing-date",
+		 offsetof(pf_structure_conf, missing_date_score)},
+		{"Message-ID", "structure.missing-message-id",
+		 offsetof(pf_structure_conf, missing_message_id_score)},
+		{"Subject", "structure.missing-subject",
+		 offsetof(pf_structure_conf, missing_subject_score)},
+	};
+	pf_result *r;
+	bool dup_done = false, eight_done = false;
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(need); i++) {
+		unsigned n = pf_message_header_count(msg, need[i].name);
+		unsigned long score = *(const unsigned long *)(const void *)
+		    ((const char *)sc + need[i].score_off);
+
+		if (n == 0 && (r = add(msg, need[i].code, score))) {
+			pf_result_text(r, "The message has no %s header",
+				       need[i].name);
+			pf_result_fix(r, "Have the mail program add a %s "
+			    "header (RFC 5322 3.6)", need[i].name);
+		}
+		if (n > 1 && !dup_done && (r = pf_content_add(msg,
+		    PF_CHECK_STRUCTURE, "structure.duplicate-header",
+		    sc->duplicate_action, 0, "550", "5.6.0"))) {
+			dup_done = true;
+			pf_result_text(r, "The message has %u %s headers; RFC "
+			    "5322 allows one", n, need[i].name);
+			pf_result_fix(r, "Remove the extra %s headers; fix "
+			    "the program that composed the message",
+			    need[i].name);
+			pf_result_fact(r, "header", "%s", need[i].name);
+			pf_result_fact(r, "count", "%u", n);
+		}
+	}
+	for (guint i = 0; i < msg->headers->len && !eight_done; i++) {
+		const pf_header *h = &g_array_index(msg->headers, pf_header, i);
+
+		for (const unsigned char *p = (const unsigned char *)h->value;
+		     *p; p++) {
+			if (*p < 0x80)
+				continue;
+			eight_done = true;
+			if ((r = add(msg, "structure.header-8bit",
+				     sc->header_8bit_score)) == NULL)
+				break;
+			pf_result_text(r, "Header %s contains raw 8-bit bytes "
+			    "(%s) instead of RFC 2047 encoded words", h->name,
+			    g_utf8_validate(h->value, -1, NULL) ?
+			    "UTF-8" : "not even UTF-8");
+			pf_result_fix(r, "Encode non-ASCII text in the %s "
+			    "header as =?UTF-8?B?...?= (the mail program's "
+			    "job), or submit with SMTPUTF8", h->name);
+			pf_result_fact(r, "header", "%s", h->name);
+			break;
+		}
+	}
+}
+
+static void
+check_termination(pf_message *msg, pf_mime *mime)
+{
+	for (guint i = 0; i < mime->boundaries->len; i++) {
+		const char *b = mime->boundaries->pdata[i];
+		char *close = g_strdup_printf("--%s--", b);
+		bool found = *b && msg->body->len &&
+		    memmem(msg->body->data, msg->body->len, close,
+			   strlen(close)) != NULL;
+		pf_result *r;
+
+		g_free(close);
+		if (found || *b == '\0')
+			continue;
+		r = add(msg, "structure.multipart-unterminated",
+			msg->cfg->structure.unterminated_score);
+		if (r == NULL)
+			return;
+		pf_result_text(r, "The multipart (part %s) never closes: "
+		    "the line \"--%.100s--\" is missing", (char *)
+		    mime->multipart_ids->pdata[i], b);
+		pf_result_fix(r, "The message was cut or built by hand; send "
+		    "it again from a mail program");
+		pf_result_fact(r, "part", "%s",
+			       (char *)mime->multipart_ids->pdata[i]);
+		return;
+	}
+}
+
+/* Byte classes for base64_ok(): 0 not base64, 1 ignored, 2 '=', 3 alphabet */
+static guint8 b64_class[256];
+
+static void
+b64_class_init(void)
+{
+	static gsize done;
+
+	if (g_once_init_enter(&done)) {
+		for (unsigned c = 0; c < 256; c++)
+			b64_class[c] = (g_ascii_isalnum((gchar)c) || c == '+' ||
+			    c == '/') ? 3 : c == '=' ? 2 : (c == '\r' ||
+			    c == '\n' || c == ' ' || c == '\t') ? 1 : 0;
+		g_once_init_leave(&done, 1);
+	}
+}
+
+/* One pass, one table lookup a byte (attachments are megabytes). */
+static bool
+base64_ok(const GByteArray *raw)
+{
+	size_t count = 0;
+	bool padded = false;
+
+	b64_class_init();
+	for (guint i = 0; i < raw->len; i++) {
+		switch (b64_class[raw->data[i]]) {
+		case 3:
+			if (padded)
+				return false;	/* data after the padding */
+			count++;
+			break;
+		case 2:
+			padded = true;
+			count++;
+			break;
+		case 1:
+			break;
+		default:
+			return false;
+		}
+	}
+	return count % 4 != 1;
+}
+
+static bool
+qp_ok(const GByteArray *raw)
+{
+	for (guint i = 0; i < raw->len; i++) {
+		size_t j;
+
+		if (raw->data[i] != '=')
+			continue;
+		if (i + 2 < raw->len && g_ascii_isxdigit(raw->data[i + 1]) &&
+		    g_ascii_isxdigit(raw->data[i + 2]))
+			continue;
+		/* soft line break: "=" then optional blanks then line end */
+		for (j = i + 1; j < raw->len && (raw->data[j] == ' ' ||
+						 raw->data[j] == '\t'); j++)
+			;
+		if (j == raw->len || raw->data[j] == '\r' ||
+		    raw->data[j] == '\n')
+			continue;
+		return false;
+	}
+	return true;
+}
+
+static void
+check_encodings(pf_message *msg, pf_mime *mime)
+{
+	for (guint i = 0; i < mime->parts->len; i++) {
+		pf_mime_part *part = mime->parts->pdata[i];
+		GMimeContentEncoding enc;
+		const GByteArray *raw;
+		const char *code = NULL;
+		pf_result *r;
+
+		if (!GMIME_IS_PART(part->object) || part->last)
+			continue;
+		enc = g_mime_part_get_content_encoding(GMIME_PART(
+		    part->object));
+		if (enc != GMIME_CONTENT_ENCODING_BASE64 &&
+		    enc != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE)
+			continue;
+		raw = pf_mime_part_raw(part);
+		if (enc == GMIME_CONTENT_ENCODING_BASE64 && !base64_ok(raw))
+			code = "structure.bad-base64";
+		else if (enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE &&
+			 !qp_ok(raw))
+			code = "structure.bad-qp";
+		if (code == NULL)
+			continue;
+		if ((r = add(msg, code,
+			     msg->cfg->structure.bad_encoding_score)) == NULL)
+			return;
+		pf_result_text(r, "%s is declared %s but does not decode "
+		    "cleanly", pf_mime_part_name(part),
+		    enc == GMIME_CONTENT_ENCODING_BASE64 ? "base64" :
+		    "quoted-printable");
+		pf_result_fix(r, "Attach %s again with a mail program; "
+		    "receivers may drop or mangle it",
+		    pf_mime_part_name(part));
+		pf_result_fact(r, "part", "%s", part->id);
+		return;
+	}
+}
+
+static void
+structure_run(pf_message *msg, pf_stage stage)
+{
+	pf_mime *mime;
+	pf_result *r;
+
+	if (pf_content_check_off(msg, PF_CHECK_STRUCTURE))
+		return;
+	mime = pf_mime_get(msg);
+	check_header_lines(msg);
+	check_body_lines(msg, mime);
+	check_headers(msg);
+	if (mime->message == NULL) {
+		if ((r = add(msg, "structure.unparsable",
+			     msg->cfg->structure.unparsable_score))) {
+			pf_result_text(r, "The message cannot be parsed as "
+			    "MIME");
+			pf_result_fix(r, "Send it again from a mail program");
+		}
+		return;
+	}
+	check_encodings(msg, mime);
+	if (mime->truncated)
+		pf_content_skipped(msg, PF_CHECK_STRUCTURE,
+		    "structure.partial", "multipart termination and the "
+		    "encoding of the last part");
+	else
+		check_termination(msg, mime);
+}
+
+static pf_mode *
+structure_mode(pf_config *cfg)
+{
+	return &cfg->structure.mode;
+}
+
+const pf_check pf_check_structure = {
+	.id = PF_CHECK_STRUCTURE,
+	.name = "structure",
+	.stages = PF_STAGE_EOM,
+	.mode = structure_mode,
+	.run = structure_run,
+};

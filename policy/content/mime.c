@@ -1,0 +1,333 @@
+/*
+ * NAME
+ *	mime - the message parsed once with GMime (see mime.h)
+ */
+#include <string.h>
+
+#include "core/check.h"
+#include "content/mime.h"
+
+static gsize mime_initialised;
+
+static void
+mime_init_once(void)
+{
+	if (g_once_init_enter(&mime_initialised)) {
+		g_mime_init();
+		g_once_init_leave(&mime_initialised, 1);
+	}
+}
+
+static void
+part_free(gpointer p)
+{
+	pf_mime_part *part = p;
+
+	g_free(part->id);
+	g_free(part->type);
+	g_free(part->filename);
+	g_free(part->label);
+	if (part->content)
+		g_byte_array_free(part->content, TRUE);
+	if (part->raw)
+		g_byte_array_free(part->raw, TRUE);
+	if (part->head)
+		g_byte_array_free(part->head, TRUE);
+	g_free(part->text);
+	g_free(part);
+}
+
+void
+pf_mime_free(pf_mime **mimep)
+{
+	pf_mime *mime;
+
+	if (mimep == NULL || (mime = *mimep) == NULL)
+		return;
+	*mimep = NULL;
+	g_ptr_array_free(mime->parts, TRUE);
+	g_ptr_array_free(mime->boundaries, TRUE);
+	g_ptr_array_free(mime->multipart_ids, TRUE);
+	if (mime->message)
+		g_object_unref(mime->message);
+	if (mime->stream)
+		g_object_unref(mime->stream);
+	g_free(mime);
+}
+
+static void
+parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
+	       gpointer user_data)
+{
+	pf_mime *mime = user_data;
+
+	if ((unsigned)code < 32)
+		mime->warnings |= 1U << code;
+}
+
+static char *
+child_id(const char *parent, unsigned n)
+{
+	return parent && *parent ? g_strdup_printf("%s.%u", parent, n) :
+	    g_strdup_printf("%u", n);
+}
+
+static void
+add_leaf(pf_mime *mime, GMimeObject *obj, const char *id, unsigned depth)
+{
+	pf_mime_part *part = g_new0(pf_mime_part, 1);
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	const char *disp = g_mime_object_get_disposition(obj);
+	GString *label = g_string_new(NULL);
+
+	part->object = obj;
+	part->depth = depth;
+	part->id = g_strdup(*id ? id : "1");
+	if (ct) {
+		char *t = g_mime_content_type_get_mime_type(ct);
+
+		part->type = g_ascii_strdown(t ? t : "text/plain", -1);
+		g_free(t);
+	} else {
+		part->type = g_strdup("text/plain");
+	}
+	if (GMIME_IS_PART(obj)) {
+		const char *name = g_mime_part_get_filename(GMIME_PART(obj));
+
+		if (name && *name)
+			part->filename = g_strdup(name);
+	}
+	part->attachment = part->filename != NULL ||
+	    (disp && g_ascii_strcasecmp(disp, "attachment") == 0);
+	if (part->filename) {
+		g_string_append_c(label, '"');
+		/* names are shown, not trusted: the reply makes them safe */
+		g_string_append_len(label, part->filename,
+		    (gssize)MIN(strlen(part->filename), 200));
+		g_string_append_printf(label, "\" (part %s)", part->id);
+	} else {
+		g_string_append_printf(label, "part %s (%s)", part->id,
+				       part->type);
+	}
+	part->label = g_string_free(label, FALSE);
+	g_ptr_array_add(mime->parts, part);
+}
+
+static void
+walk(pf_mime *mime, const pf_config *cfg, GMimeObject *obj, const char *id,
+     unsigned depth)
+{
+	if (obj == NULL)
+		return;
+	if (mime->walked >= cfg->content.max_parts ||
+	    depth > cfg->content.max_depth) {
+		mime->limited = true;
+		return;
+	}
+	mime->walked++;
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		const char *boundary = g_mime_multipart_get_boundary(mp);
+		int n = g_mime_multipart_get_count(mp);
+
+		g_ptr_array_add(mime->boundaries, g_strdup(boundary ?
+							   boundary : ""));
+		g_ptr_array_add(mime->multipart_ids, g_strdup(*id ? id : "1"));
+		for (int i = 0; i < n && !mime->limited; i++) {
+			char *cid = child_id(id, (unsigned)i + 1);
+
+			walk(mime, cfg, g_mime_multipart_get_part(mp, i), cid,
+			     depth + 1);
+			g_free(cid);
+		}
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *inner = g_mime_message_part_get_message(
+		    GMIME_MESSAGE_PART(obj));
+
+		add_leaf(mime, obj, id, depth);
+		if (inner) {
+			char *cid = g_strdup_printf("%s.msg", *id ? id : "1");
+
+			walk(mime, cfg, g_mime_message_get_mime_part(inner),
+			     cid, depth + 1);
+			g_free(cid);
+		}
+	} else {
+		add_leaf(mime, obj, id, depth);
+	}
+}
+
+/* The headers as the parser wants them ("Name: value" lines, CRLF), then
+ * the kept body, which is not copied. */
+static GMimeStream *
+message_stream(const pf_message *msg)
+{
+	GString *h = g_string_sized_new(msg->header_bytes + 2);
+	GMimeStream *cat = g_mime_stream_cat_new();
+	GMimeStream *hs, *bs;
+	GByteArray *ha;
+
+	for (guint i = 0; i < msg->headers->len; i++) {
+		const pf_header *hd = &g_array_index(msg->headers, pf_header, i);
+
+		if (*hd->name == '\0')
+			continue;
+		g_string_append(h, hd->name);
+		g_string_append(h, ": ");
+		for (const char *p = hd->value; *p; p++) {
+			if (*p == '\n')
+				g_string_append_c(h, '\r');
+			if (*p != '\r')
+				g_string_append_c(h, *p);
+		}
+		g_string_append(h, "\r\n");
+	}
+	g_string_append(h, "\r\n");
+	ha = g_byte_array_new_take((guint8 *)h->str, h->len);
+	g_string_free(h, FALSE);
+	hs = g_mime_stream_mem_new_with_byte_array(ha);	/* owns ha */
+	g_mime_stream_cat_add_source(GMIME_STREAM_CAT(cat), hs);
+	g_object_unref(hs);
+	if (msg->body->len) {
+		bs = g_mime_stream_mem_new_with_byte_array(msg->body);
+		g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(bs), FALSE);
+		g_mime_stream_cat_add_source(GMIME_STREAM_CAT(cat), bs);
+		g_object_unref(bs);
+	}
+	return cat;
+}
+
+pf_mime *
+pf_mime_get(pf_message *msg)
+{
+	pf_mime *mime = msg->state[PF_CHECK_CONTENT];
+	GMimeParser *parser;
+	GMimeParserOptions *opts;
+
+	if (mime)
+		return mime;
+	mime_init_once();
+	mime = g_new0(pf_mime, 1);
+	mime->parts = g_ptr_array_new_with_free_func(part_free);
+	mime->boundaries = g_ptr_array_new_with_free_func(g_free);
+	mime->multipart_ids = g_ptr_array_new_with_free_func(g_free);
+	mime->truncated = msg->body_truncated;
+	msg->state[PF_CHECK_CONTENT] = mime;
+
+	mime->stream = message_stream(msg);
+	parser = g_mime_parser_new_with_stream(mime->stream);
+	g_mime_parser_set_persist_stream(parser, TRUE);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	opts = g_mime_parser_options_new();
+	g_mime_parser_options_set_warning_callback(opts, parser_warning, mime);
+	mime->message = g_mime_parser_construct_message(parser, opts);
+	g_mime_parser_options_free(opts);
+	g_object_unref(parser);
+	if (mime->message)
+		walk(mime, msg->cfg, g_mime_message_get_mime_part(
+		    mime->message), "", 0);
+	if (mime->truncated && mime->parts->len)
+		((pf_mime_part *)g_ptr_array_index(mime->parts,
+		    mime->parts->len - 1))->last = true;
+	return mime;
+}
+
+/*
+ * At most max bytes of a leaf's content, decoded through GMime's own
+ * filter for its Content-Transfer-Encoding (as g_mime_data_wrapper_
+ * write_to_stream() does) or as sent.  One read loop for the whole
+ * content, the sniffing head and the raw bytes.
+ */
+static GByteArray *
+part_bytes(const pf_mime_part *part, bool decode, gsize max)
+{
+	GByteArray *out = g_byte_array_new();
+	GMimeDataWrapper *w;
+	GMimeStream *src, *in;
+	GMimeContentEncoding enc;
+	char buf[8192];
+	gssize n;
+
+	if (!GMIME_IS_PART(part->object) ||
+	    (w = g_mime_part_get_content(GMIME_PART(part->object))) == NULL ||
+	    (src = g_mime_data_wrapper_get_stream(w)) == NULL)
+		return out;
+	g_mime_stream_reset(src);
+	in = g_object_ref(src);
+	enc = g_mime_data_wrapper_get_encoding(w);
+	if (decode && (enc == GMIME_CONTENT_ENCODING_BASE64 ||
+	    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+	    enc == GMIME_CONTENT_ENCODING_UUENCODE)) {
+		GMimeFilter *dec = g_mime_filter_basic_new(enc, FALSE);
+
+		g_object_unref(in);
+		in = g_mime_stream_filter_new(src);
+		g_mime_stream_filter_add(GMIME_STREAM_FILTER(in), dec);
+		g_object_unref(dec);
+	}	/* else 7bit, 8bit, binary: the bytes are the content */
+	while (out->len < max &&
+	       (n = g_mime_stream_read(in, buf, sizeof(buf))) > 0)
+		g_byte_array_append(out, (guint8 *)buf,
+		    (guint)MIN((gsize)n, max - out->len));
+	g_object_unref(in);
+	g_mime_stream_reset(src);
+	return out;
+}
+
+const GByteArray *
+pf_mime_part_content(pf_mime_part *part)
+{
+	if (part->content == NULL)
+		part->content = part_bytes(part, true, G_MAXUINT);
+	return part->content;
+}
+
+/* The first PF_MIME_HEAD decoded bytes, for sniffing types. */
+const GByteArray *
+pf_mime_part_head(pf_mime_part *part)
+{
+	if (part->content)
+		return part->content;	/* already whole: no second decode */
+	if (part->head == NULL)
+		part->head = part_bytes(part, true, PF_MIME_HEAD);
+	return part->head;
+}
+
+const GByteArray *
+pf_mime_part_raw(pf_mime_part *part)
+{
+	if (part->raw == NULL)
+		part->raw = part_bytes(part, false, G_MAXUINT);
+	return part->raw;
+}
+
+const char *
+pf_mime_part_text(pf_mime_part *part)
+{
+	if (!part->text_done) {
+		part->text_done = true;
+		if (GMIME_IS_TEXT_PART(part->object))
+			part->text = g_mime_text_part_get_text(
+			    GMIME_TEXT_PART(part->object));
+		if (part->text && !g_utf8_validate(part->text, -1, NULL)) {
+			char *valid = g_utf8_make_valid(part->text, -1);
+
+			g_free(part->text);
+			part->text = valid;
+		}
+	}
+	return part->text;
+}
+
+const char *
+pf_mime_part_name(const pf_mime_part *part)
+{
+	return part->label;
+}
+
+bool
+pf_mime_part_is_body_text(const pf_mime_part *part, const char *subtype)
+{
+	return !part->attachment && strncmp(part->type, "text/", 5) == 0 &&
+	    strcmp(part->type + 5, subtype) == 0;
+}

@@ -1,0 +1,426 @@
+/*
+ * NAME
+ *	message - the message model, built incrementally (see message.h)
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/message.h"
+
+int64_t
+pf_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+const char *
+pf_stage_name(pf_stage stage)
+{
+	switch (stage) {
+	case PF_STAGE_CONNECT: return "connect";
+	case PF_STAGE_HELO: return "helo";
+	case PF_STAGE_MAIL: return "mail";
+	case PF_STAGE_RCPT: return "rcpt";
+	case PF_STAGE_HEADER: return "header";
+	case PF_STAGE_EOH: return "eoh";
+	case PF_STAGE_BODY: return "body";
+	case PF_STAGE_EOM: return "eom";
+	case PF_STAGE_FINAL: return "final";
+	}
+	return "unknown";
+}
+
+static void
+header_clear(gpointer p)
+{
+	pf_header *h = p;
+
+	g_free(h->name);
+	g_free(h->value);
+}
+
+static void
+fact_clear(gpointer p)
+{
+	pf_fact *f = p;
+
+	g_free(f->key);
+	g_free(f->value);
+}
+
+void
+pf_result_free(gpointer p)
+{
+	pf_result *r = p;
+
+	g_free(r->text);
+	g_free(r->fix);
+	g_array_free(r->facts, TRUE);
+	g_free(r);
+}
+
+pf_message *
+pf_message_new(pf_config *cfg, const pf_conninfo *conn)
+{
+	pf_message *msg = g_new0(pf_message, 1);
+
+	msg->cfg = pf_config_ref(cfg);
+	msg->start_us = pf_now_us();
+	if (conn) {
+		msg->client_name = g_strdup(conn->client_name);
+		msg->client_addr = g_strdup(conn->client_addr);
+		msg->helo = g_strdup(conn->helo);
+		msg->daemon_name = g_strdup(conn->daemon_name);
+		msg->mta_hostname = g_strdup(conn->mta_hostname);
+	}
+	msg->esmtp_size = -1;
+	msg->rcpts = g_ptr_array_new_with_free_func(g_free);
+	msg->headers = g_array_new(FALSE, TRUE, sizeof(pf_header));
+	g_array_set_clear_func(msg->headers, header_clear);
+	msg->body = g_byte_array_new();
+	msg->results = g_ptr_array_new_with_free_func(pf_result_free);
+	msg->add_headers = g_array_new(FALSE, TRUE, sizeof(pf_header));
+	g_array_set_clear_func(msg->add_headers, header_clear);
+	msg->add_prepend = g_array_new(FALSE, TRUE, sizeof(gboolean));
+	msg->dkim_sign_domains = g_ptr_array_new_with_free_func(g_free);
+	return msg;
+}
+
+void
+pf_message_free(pf_message **msgp)
+{
+	pf_message *msg;
+
+	if (msgp == NULL || (msg = *msgp) == NULL)
+		return;
+	*msgp = NULL;
+	g_free(msg->client_name);
+	g_free(msg->client_addr);
+	g_free(msg->helo);
+	g_free(msg->daemon_name);
+	g_free(msg->mta_hostname);
+	g_free(msg->queue_id);
+	g_free(msg->auth_user);
+	g_free(msg->sender);
+	g_ptr_array_free(msg->rcpts, TRUE);
+	g_array_free(msg->headers, TRUE);
+	g_byte_array_free(msg->body, TRUE);
+	g_ptr_array_free(msg->results, TRUE);
+	g_array_free(msg->add_headers, TRUE);
+	g_array_free(msg->add_prepend, TRUE);
+	g_ptr_array_free(msg->dkim_sign_domains, TRUE);
+	pf_config_unref(&msg->cfg);
+	g_free(msg);
+}
+
+void
+pf_message_set_queue_id(pf_message *msg, const char *queue_id)
+{
+	if (queue_id == NULL || *queue_id == '\0')
+		return;
+	g_free(msg->queue_id);
+	msg->queue_id = g_strdup(queue_id);
+}
+
+void
+pf_message_set_auth_user(pf_message *msg, const char *user)
+{
+	if (user == NULL || *user == '\0')
+		return;
+	g_free(msg->auth_user);
+	msg->auth_user = g_strdup(user);
+}
+
+/* "<a@b>" or "a@b" -> "a@b"; the null sender is "". */
+static char *
+strip_brackets(const char *addr)
+{
+	size_t len;
+
+	if (addr == NULL)
+		return g_strdup("");
+	len = strlen(addr);
+	if (len >= 2 && addr[0] == '<' && addr[len - 1] == '>')
+		return g_strndup(addr + 1, len - 2);
+	return g_strdup(addr);
+}
+
+void
+pf_message_set_sender(pf_message *msg, const char *sender,
+		      char *const *esmtp_args)
+{
+	g_free(msg->sender);
+	msg->sender = strip_brackets(sender);
+	for (; esmtp_args && *esmtp_args; esmtp_args++) {
+		const char *arg = *esmtp_args;
+
+		if (g_ascii_strncasecmp(arg, "SIZE=", 5) == 0) {
+			char *end;
+			long long n = strtoll(arg + 5, &end, 10);
+
+			if (end != arg + 5 && *end == '\0' && n >= 0)
+				msg->esmtp_size = n;
+		}
+	}
+}
+
+void
+pf_message_add_rcpt(pf_message *msg, const char *rcpt)
+{
+	g_ptr_array_add(msg->rcpts, strip_brackets(rcpt));
+}
+
+void
+pf_message_refuse_rcpt(pf_message *msg)
+{
+	if (msg->rcpts->len == 0)
+		return;
+	g_ptr_array_remove_index(msg->rcpts, msg->rcpts->len - 1);
+	msg->rcpts_refused++;
+}
+
+void
+pf_message_store_header(pf_message *msg, const char *name,
+			const char *value)
+{
+	pf_header h;
+	size_t len;
+
+	name = name ? name : "";
+	value = value ? value : "";
+	len = strlen(name) + 2 + strlen(value) + 2;
+	msg->header_bytes += len;
+	if (msg->header_kept + len <= msg->cfg->max_header_size) {
+		h.name = g_strdup(name);
+		h.value = g_strdup(value);
+		g_array_append_val(msg->headers, h);
+		msg->header_kept += len;
+	} else {
+		msg->headers_dropped++;
+	}
+}
+
+void
+pf_message_end_headers(pf_message *msg)
+{
+	msg->header_bytes += 2;		/* the empty line */
+}
+
+/*
+ * 8-bit bytes, bare CR or LF, and line lengths of a body chunk (lines may
+ * span chunks: line_len and prev_cr carry over).  memchr() finds line ends
+ * and CRs; locals keep the state in registers.  The per-byte loop this
+ * replaced was 11% of the milter's time on 5 MB messages (bench/).
+ */
+static void
+scan_body(pf_message *msg, const unsigned char *p, size_t len)
+{
+	const unsigned char *end = p + len;
+	size_t line = msg->line_len, longest = msg->max_line_len;
+	unsigned bare = msg->bare_cr_lf;
+	bool prev_cr = msg->prev_cr;
+
+	if (!msg->body_8bit) {
+		unsigned char any = 0;
+
+		for (size_t i = 0; i < len; i++)
+			any |= p[i];
+		msg->body_8bit = (any & 0x80) != 0;
+	}
+	if (len == 0)
+		return;
+	if (prev_cr && *p != '\n')
+		bare++;			/* the last chunk's final CR */
+	while (p < end) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+		const unsigned char *stop = nl ? nl : end;
+
+		/* a CR is bare unless LF follows; one ending the chunk waits */
+		for (const unsigned char *cr = p; cr < stop &&
+		     (cr = memchr(cr, '\r', (size_t)(stop - cr))) != NULL; cr++)
+			if (cr + 1 < stop)
+				bare++;
+		line += (size_t)(stop - p);
+		if (nl == NULL)
+			break;
+		if (nl > p ? nl[-1] == '\r' : prev_cr) {
+			if (line > 0)
+				line--;	/* CR before LF: not part of the line */
+		} else {
+			bare++;		/* LF without CR */
+		}
+		if (line > longest)
+			longest = line;
+		line = 0;
+		prev_cr = false;
+		p = nl + 1;
+	}
+	msg->prev_cr = end[-1] == '\r';
+	msg->line_len = line;
+	msg->max_line_len = longest;
+	msg->bare_cr_lf = bare;
+}
+
+void
+pf_message_store_body(pf_message *msg, const unsigned char *data, size_t len)
+{
+	size_t keep = 0;
+
+	if (msg->body->len < msg->cfg->max_scan_size) {
+		keep = msg->cfg->max_scan_size - msg->body->len;
+		if (keep > len)
+			keep = len;
+		g_byte_array_append(msg->body, data, (guint)keep);
+	}
+	if (keep < len)
+		msg->body_truncated = true;
+	msg->body_bytes += len;
+	scan_body(msg, data, len);
+	msg->chunk = data;
+	msg->chunk_len = len;
+}
+
+void
+pf_message_chunk_done(pf_message *msg)
+{
+	msg->chunk = NULL;
+	msg->chunk_len = 0;
+}
+
+void
+pf_message_end_body(pf_message *msg)
+{
+	if (msg->line_len > msg->max_line_len)
+		msg->max_line_len = msg->line_len;
+}
+
+size_t
+pf_message_size(const pf_message *msg)
+{
+	return msg->header_bytes + msg->body_bytes;
+}
+
+const char *
+pf_message_header_get(const pf_message *msg, const char *name, unsigned nth)
+{
+	for (guint i = 0; i < msg->headers->len; i++) {
+		const pf_header *h = &g_array_index(msg->headers, pf_header, i);
+
+		if (g_ascii_strcasecmp(h->name, name) == 0 && nth-- == 0)
+			return h->value;
+	}
+	return NULL;
+}
+
+unsigned
+pf_message_header_count(const pf_message *msg, const char *name)
+{
+	unsigned n = 0;
+
+	for (guint i = 0; i < msg->headers->len; i++)
+		if (g_ascii_strcasecmp(g_array_index(msg->headers, pf_header,
+						     i).name, name) == 0)
+			n++;
+	return n;
+}
+
+const char *
+pf_message_sender_domain(const pf_message *msg)
+{
+	const char *at;
+
+	if (msg->sender == NULL || (at = strrchr(msg->sender, '@')) == NULL)
+		return NULL;
+	return at[1] ? at + 1 : NULL;
+}
+
+pf_result *
+pf_result_add(pf_message *msg, pf_check_id check, const char *code,
+	      pf_action action, int score, const char *smtp, const char *dsn)
+{
+	pf_result *r = g_new0(pf_result, 1);
+
+	r->check = check;
+	r->code = code;
+	r->action = action;
+	r->score = score;
+	r->smtp = smtp;
+	r->dsn = dsn;
+	r->mode = pf_config_check_mode(msg->cfg, check);
+	r->facts = g_array_new(FALSE, TRUE, sizeof(pf_fact));
+	g_array_set_clear_func(r->facts, fact_clear);
+	g_ptr_array_add(msg->results, r);
+	return r;
+}
+
+void
+pf_result_text(pf_result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_free(r->text);
+	r->text = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+}
+
+void
+pf_result_fix(pf_result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_free(r->fix);
+	r->fix = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+}
+
+void
+pf_result_fact(pf_result *r, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	pf_fact f;
+
+	va_start(ap, fmt);
+	f.key = g_strdup(key);
+	f.value = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_array_append_val(r->facts, f);
+}
+
+const char *
+pf_result_fact_get(const pf_result *r, const char *key)
+{
+	for (guint i = 0; i < r->facts->len; i++) {
+		const pf_fact *f = &g_array_index(r->facts, pf_fact, i);
+
+		if (strcmp(f->key, key) == 0)
+			return f->value;
+	}
+	return NULL;
+}
+
+void
+pf_message_add_header(pf_message *msg, const char *name, const char *value,
+		      bool prepend)
+{
+	pf_header h = {g_strdup(name), g_strdup(value)};
+	gboolean p = prepend;
+
+	g_array_append_val(msg->add_headers, h);
+	g_array_append_val(msg->add_prepend, p);
+}
+
+void
+pf_message_add_dkim_domain(pf_message *msg, const char *domain)
+{
+	if (domain && *domain)
+		g_ptr_array_add(msg->dkim_sign_domains,
+				g_ascii_strdown(domain, -1));
+}
