@@ -185,7 +185,7 @@ alias_database =
 EOC
 	_pf_postfix="$d/etc"
 	postfix -c "$d/etc" check >/dev/null 2>&1
-	if ! script -qc "postfix -c $d/etc start" /dev/null > "$PF_TMP/postfix-start.log" 2>&1; then
+	if ! script -eqc "postfix -c $d/etc start" /dev/null > "$PF_TMP/postfix-start.log" 2>&1; then
 		diag "postfix start failed: $(cat "$PF_TMP/postfix-start.log")"; return 1
 	fi
 	pf_wait_port "$PF_SMTP_PORT" 20
