@@ -13,7 +13,9 @@
 # Knobs: BENCH_QUICK=1 (one round, about 3 minutes; the full run about 7),
 # BENCH_MSGS (direct small/typical messages a round, default 2000),
 # BENCH_E2E (end-to-end messages, default 2000), BENCH_ROUNDS (default 3).
-# Ports: Postfix 3525/3526, milters 3891-3899, knot 5358; loopback only.
+# Ports: free loopback ports found at run time (tests/ports.sh) for
+# Postfix, the sink, knot and the milters over TCP (PF_SMTP_PORT,
+# PF_SINK_PORT, PF_DNS_PORT are kept if set); loopback only.
 set -u
 S=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 B=${top_builddir:-$S}
@@ -22,9 +24,8 @@ E2E=${BENCH_E2E:-2000}
 ROUNDS=${BENCH_ROUNDS:-3}
 if [ "${BENCH_QUICK:-0}" = 1 ]; then N=800; E2E=500; ROUNDS=1; fi
 NL=$(( N / 100 + 10 ))
-export PF_SMTP_PORT=3525 PF_SINK_PORT=3526 PF_DNS_PORT=5358
 top_srcdir=$S top_builddir=$B
-. "$S/tests/integration/lib.sh"	# PF_TMP, cleanup trap, Postfix/knot/sink
+. "$S/tests/integration/lib.sh"	# PF_TMP, cleanup trap, Postfix/knot/sink, ports
 W=$PF_TMP
 chmod 755 "$W"
 LOAD="$B/bench/miltload"
@@ -46,17 +47,35 @@ pf_start_rsyslog >/dev/null || { echo "rsyslogd failed" >&2; exit 1; }
 pf_unbound_conf "$W/unbound.conf"
 
 pids=""
+# the milters' TCP ports, free now; taken ones are avoided when picking again
+declare -A mport
+for m in noop noopnr odk pfsign pffull; do
+	mport[$m]=$(pf_free_port "$PF_SMTP_PORT" "$PF_SINK_PORT" "$PF_DNS_PORT" "${mport[@]}") ||
+		{ echo "no free port" >&2; exit 1; }
+done
 start() {	# name command...: start in the background, wait for its socket
-	local name=$1; shift
-	"$@" > "$W/$name.log" 2>&1 &
-	local pid=$!
-	pf_track_pid "$pid"
-	eval "pid_$name=$pid"
-	for _ in $(seq 1 100); do
-		grep -q "^unix:" <<<"${sock[$name]}" && [ -S "${sock[$name]#unix:}" ] && break
-		grep -q "^inet:" <<<"${sock[$name]}" && pf_wait_port "$(echo "${sock[$name]}" | sed 's/inet:\([0-9]*\)@.*/\1/')" 1 >/dev/null 2>&1 && break
-		sleep 0.1
+	local name=$1 try port new; shift
+	for try in 1 2; do
+		"$@" > "$W/$name.log" 2>&1 &
+		local pid=$!
+		pf_track_pid "$pid"
+		eval "pid_$name=$pid"
+		case ${sock[$name]} in
+		unix:*)	for _ in $(seq 1 100); do [ -S "${sock[$name]#unix:}" ] && break; sleep 0.1; done
+			return ;;
+		esac
+		port=$(echo "${sock[$name]}" | sed 's/inet:\([0-9]*\)@.*/\1/')
+		pf_wait_listener "$pid" "$port" 10 && return
+		[ $try = 1 ] || break
+		# another process took the port since it was picked: a new one, in
+		# the socket spec, the command line and the milter's config file
+		new=$(pf_free_port "$PF_SMTP_PORT" "$PF_SINK_PORT" "$PF_DNS_PORT" "${mport[@]}") || break
+		echo "  $name: port $port taken, now $new" >&2
+		sock[$name]=inet:$new@127.0.0.1
+		[ -f "$W/$name.conf" ] && sed -i "s/inet:$port@/inet:$new@/" "$W/$name.conf"
+		set -- "${@/inet:$port@/inet:$new@}"
 	done
+	echo "  ! $name did not start (see $W/$name.log)" >&2
 }
 declare -A sock
 pfconf() {	# name socket extra
@@ -111,15 +130,14 @@ EOC
 for t in unix tcp; do
 	if [ $t = unix ]; then s() { echo "unix:$W/$1.sock"; }; o() { echo "local:$W/$1.sock"; }; port=""
 	else s() { echo "inet:$2@127.0.0.1"; }; o() { echo "inet:$2@127.0.0.1"; }; fi
-	sock[noop_$t]=$(s noop_$t 3891); sock[odk_$t]=$(s odk_$t 3892)
-	sock[pfsign_$t]=$(s pfsign_$t 3893); sock[pffull_$t]=$(s pffull_$t 3894)
-	[ $t = tcp ] && { sock[noop_$t]=inet:3891@127.0.0.1; sock[odk_$t]=inet:3892@127.0.0.1; sock[pfsign_$t]=inet:3893@127.0.0.1; sock[pffull_$t]=inet:3894@127.0.0.1; }
+	sock[noop_$t]=$(s noop_$t "${mport[noop]}"); sock[odk_$t]=$(s odk_$t "${mport[odk]}")
+	sock[pfsign_$t]=$(s pfsign_$t "${mport[pfsign]}"); sock[pffull_$t]=$(s pffull_$t "${mport[pffull]}")
 	start noop_$t "$B/bench/noop-milter" -p "${sock[noop_$t]}"
 	[ $t = unix ] && chmod 666 "$W/noop_unix.sock"	# Postfix must write to it
-	sock[noopnr_$t]=$( [ $t = unix ] && echo "unix:$W/noopnr_unix.sock" || echo "inet:3895@127.0.0.1")
+	sock[noopnr_$t]=$(s noopnr_$t "${mport[noopnr]}")
 	start noopnr_$t "$B/bench/noop-milter" -P -p "${sock[noopnr_$t]}"
 	[ $t = unix ] && chmod 666 "$W/noopnr_unix.sock"
-	odkconf odk_$t "$( [ $t = unix ] && echo "local:$W/odk_$t.sock" || echo "inet:3892@127.0.0.1")"
+	odkconf odk_$t "$(o odk_$t "${mport[odk]}")"
 	start odk_$t opendkim -f -x "$W/odk_$t.conf"
 	pfconf pfsign_$t "${sock[pfsign_$t]}" "key_check_interval = 0
 $allchecks_off"

@@ -2,9 +2,11 @@
 # demo.sh - the main job on a fresh Debian 12 machine (as root): install
 # what preflight needs, build it, start preflight-milter on its default
 # configuration (conf/preflight.conf, unix:/run/preflight/preflight.sock,
-# user preflight) wired to a private Postfix on 127.0.0.1:2525 that relays
-# to a local sink, push sample mail through, and show what the clients saw
-# and the verdict lines preflight wrote to syslog.  Everything it starts is
+# user preflight) wired to a private Postfix on 127.0.0.1 that relays to a
+# local sink, push sample mail through, and show what the clients saw and
+# the verdict lines preflight wrote to syslog.  Postfix and the sink take
+# free ports found at run time (tests/ports.sh; PF_SMTP_PORT and
+# PF_SINK_PORT if set), printed as it starts.  Everything it starts is
 # stopped at the end; nothing listens on port 25.
 set -u
 cd "$(dirname "$0")/.." || exit 1

@@ -69,7 +69,8 @@ like "$(cat "$T/big.verdict")" "action=accept" "10 MB body signed and accepted"
 # The second, independent verifier: libopendkim's opendkim-testmsg.  It
 # resolves keys through glibc (port 53 only), so it runs in a private
 # network and mount namespace: loopback only, its own knot on 127.0.0.1:53
-# serving the published records, /etc/resolv.conf bind-mounted over.
+# serving the published records (the namespace's own loopback: nothing
+# outside it can hold that port), /etc/resolv.conf bind-mounted over.
 # Each signature is verified on its own (a copy keeping only that one):
 # opendkim-testmsg passes a message when any signature verifies.
 keep_sig() {	# keep_sig N FILE: FILE with only its Nth DKIM-Signature
@@ -214,7 +215,6 @@ like "$(head -1 "$T/anyway.out")" "^DKIM-Signature:" "unsafe_body_action = accep
 # the published-key check against a real DNS server
 if command -v knotd >/dev/null 2>&1; then
 	. "$S/tests/knot.sh"
-	PF_DNS_PORT=5355
 	mkdir -p "$T/zones"
 	rec() { grep "^$1\._domainkey" "$T/records" | sed 's/^[^ ]*\._domainkey\.example\.com\. IN TXT ( \(.*\) )$/\1/'; }
 	other=$("$PF" dkim keygen --type ed25519 --domain example.com --selector x --out "$T/other.pem" | sed 's/.*( \(.*\) )$/\1/')

@@ -3,45 +3,54 @@
 # tests/integration/lib.sh (pf_start_knot) once that is merged.
 #
 # pf_knot_start ZONE_DIR WORKDIR: serve every ZONE_DIR/*.zone (zone name =
-# file name minus .zone, root.zone the root) on 127.0.0.1:$PF_DNS_PORT (default 5354) with
+# file name minus .zone, root.zone the root) on 127.0.0.1:$PF_DNS_PORT with
 # query counters (mod-stats), and write WORKDIR/unbound.conf: a libunbound
 # config forwarding everything there, with local-zone "test." nodefault.
+# PF_DNS_PORT, unless set, is a free port found at the first start
+# (tests/ports.sh) and kept for the later ones; when knot cannot bind it,
+# the start is tried once more on a new one.
 # Sets KNOT_CONF; pf_knot_stop stops it; pf_knot_queries prints the number
 # of queries answered so far.
-PF_DNS_PORT=${PF_DNS_PORT:-5354}
+. "${top_srcdir:-${srcdir:-.}}/tests/ports.sh"
 
 pf_knot_start() {
-	local zdir kdir z zn k
+	local zdir kdir z zn k try
 	zdir=$1 kdir=$2
+	pf_pick_port PF_DNS_PORT || return 1
 	mkdir -p "$kdir/db" "$kdir/zones"
 	cp "$zdir"/*.zone "$kdir/zones/"
 	KNOT_CONF=$kdir/knot.conf
-	{
-		printf 'server:\n  listen: 127.0.0.1@%s\n  rundir: %s\n  pidfile: %s/knot.pid\n' \
-			"$PF_DNS_PORT" "$kdir" "$kdir"
-		printf 'control:\n  listen: %s/knot.sock\n' "$kdir"
-		printf 'database:\n  storage: %s/db\n' "$kdir"
-		printf 'log:\n  - target: %s/knot.log\n    any: error\n' "$kdir"
-		printf 'mod-stats:\n  - id: q\n'
-		printf 'template:\n  - id: default\n    storage: %s/zones\n    global-module: mod-stats/q\n' "$kdir"
-		printf 'zone:\n'
-		for z in "$kdir"/zones/*.zone; do
-			zn=$(basename "$z" .zone)
-			[ "$zn" = root ] && zn=.	# root.zone serves the root
-			printf '  - domain: %s\n    file: %s\n' "$zn" "$(basename "$z")"
-		done
-	} > "$KNOT_CONF"
-	printf 'server:\n  local-zone: "test." nodefault\n  do-not-query-localhost: no\nforward-zone:\n  name: "."\n  forward-addr: 127.0.0.1@%s\n' \
-		"$PF_DNS_PORT" > "$kdir/unbound.conf"
-	knotd -c "$KNOT_CONF" -d || return 1
-	for k in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-		knotc -c "$KNOT_CONF" status >/dev/null 2>&1 &&
-			kdig @127.0.0.1 -p "$PF_DNS_PORT" SOA "$(sed -n 's/^  - domain: //p' "$KNOT_CONF" | head -1)" +short 2>/dev/null | grep -q . &&
-			return 0
-		sleep 0.25
+	for try in 1 2; do
+		{
+			printf 'server:\n  listen: 127.0.0.1@%s\n  rundir: %s\n  pidfile: %s/knot.pid\n' \
+				"$PF_DNS_PORT" "$kdir" "$kdir"
+			printf 'control:\n  listen: %s/knot.sock\n' "$kdir"
+			printf 'database:\n  storage: %s/db\n' "$kdir"
+			printf 'log:\n  - target: %s/knot.log\n    any: error\n' "$kdir"
+			printf 'mod-stats:\n  - id: q\n'
+			printf 'template:\n  - id: default\n    storage: %s/zones\n    global-module: mod-stats/q\n' "$kdir"
+			printf 'zone:\n'
+			for z in "$kdir"/zones/*.zone; do
+				zn=$(basename "$z" .zone)
+				[ "$zn" = root ] && zn=.	# root.zone serves the root
+				printf '  - domain: %s\n    file: %s\n' "$zn" "$(basename "$z")"
+			done
+		} > "$KNOT_CONF"
+		printf 'server:\n  local-zone: "test." nodefault\n  do-not-query-localhost: no\nforward-zone:\n  name: "."\n  forward-addr: 127.0.0.1@%s\n' \
+			"$PF_DNS_PORT" > "$kdir/unbound.conf"
+		if knotd -c "$KNOT_CONF" -d; then
+			for k in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+				knotc -c "$KNOT_CONF" status >/dev/null 2>&1 &&
+					kdig @127.0.0.1 -p "$PF_DNS_PORT" SOA "$(sed -n 's/^  - domain: //p' "$KNOT_CONF" | head -1)" +short 2>/dev/null | grep -q . &&
+					return 0
+				sleep 0.25
+			done
+		fi
+		pf_knot_stop
+		# another process took the port since it was picked: a new one
+		[ $try = 1 ] && pf_repick_port PF_DNS_PORT || break
 	done
 	cat "$kdir/knot.log" >&2
-	pf_knot_stop
 	return 1
 }
 

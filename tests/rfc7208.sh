@@ -1,23 +1,30 @@
 #!/bin/sh
 # rfc7208.sh - every case of the OpenSPF RFC 7208 suite through preflight's
 # SPF layer (libspf2 + the shared resolver), each scenario's zonedata served
-# by knot on 127.0.0.1:$PF_DNS_PORT.  Prints one TAP line per scenario (ok
-# when every case gives an acceptable result), the deviations as comments,
-# and the pass count.  Known deviations of libspf2 are listed in
-# tests/rfc7208/deviations.txt; a case listed there counts as a TODO.
+# by knot on 127.0.0.1:$PF_DNS_PORT (a free port unless set).  Prints one
+# TAP line per scenario (ok when every case gives an acceptable result), the
+# deviations as comments, and the pass count.  Known deviations of libspf2
+# are listed in tests/rfc7208/deviations.txt; a case listed there counts as
+# a TODO.  The suite: RFC7208_YAML, else ../shared/spf/rfc7208-tests.yml
+# beside the source tree, else Debian's python3-spf copy if installed.
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 builddir=${top_builddir:-$srcdir}
 PF=$builddir/tools/preflight
 PY=/usr/bin/python3
-YAML=${RFC7208_YAML:-/work/shared/spf/rfc7208-tests.yml}
+YAML=${RFC7208_YAML:-$srcdir/../shared/spf/rfc7208-tests.yml}
+DEBIAN_YAML=/usr/share/doc/python3-spf/rfc7208-tests.yml.gz
 . "$srcdir/tests/knot.sh"
 
+W=$(mktemp -d)
+trap 'pf_knot_stop; rm -rf "$W"' EXIT
+if [ -z "${RFC7208_YAML:-}" ] && [ ! -r "$YAML" ] && [ -r "$DEBIAN_YAML" ]; then
+	gzip -dc "$DEBIAN_YAML" > "$W/rfc7208-tests.yml" && YAML=$W/rfc7208-tests.yml
+fi
 if ! command -v knotd >/dev/null 2>&1 || [ ! -r "$YAML" ] ||
    ! $PY -c 'import yaml' 2>/dev/null; then
 	echo "1..0 # SKIP needs knotd, python3-yaml and $YAML"; exit 0
 fi
-W=$(mktemp -d)
-trap 'pf_knot_stop; rm -rf "$W"' EXIT
+echo "# suite: $YAML"
 DEV=$srcdir/tests/rfc7208/deviations.txt
 n=$($PY "$srcdir/tests/rfc7208/suite.py" count "$YAML")
 echo "1..$n"

@@ -3,9 +3,12 @@
 # install what it needs, build, then
 #   1. make check in a plain build, integration tests included
 #      (PREFLIGHT_INTEGRATION=1: real Postfix, knot, rsyslog, miltertest);
-#   2. make check in an ASan+UBSan build (--enable-sanitizers);
-#   3. each libFuzzer target for a short, fixed time (make fuzz);
-#   4. make distcheck.
+#   2. the OpenSPF RFC 7208 suite through the plain build's SPF layer (make
+#      check-rfc7208): fails when fewer cases pass than
+#      tests/rfc7208/expected-pass records;
+#   3. make check in an ASan+UBSan build (--enable-sanitizers);
+#   4. each libFuzzer target for a short, fixed time (make fuzz);
+#   5. make distcheck.
 # Prints each stage's summary and ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -67,9 +70,38 @@ echo "=== bootstrap"
 [ -f "$TOP/config.status" ] && make -C "$TOP" distclean > /dev/null 2>&1
 autoreconf -fi > "$LOGDIR/autoreconf.log" 2>&1 || { cat "$LOGDIR/autoreconf.log"; echo "0 passed, 1 failed"; exit 1; }
 
+rfc7208() {	# the suite's pass count against the recorded one: one pass or one fail
+	local want got line
+	want=$(cat "$TOP/tests/rfc7208/expected-pass")
+	if [ ! -x "$TOP/_build/plain/tools/preflight" ]; then
+		echo "=== rfc7208: not run (no _build/plain/tools/preflight)"; failed=$((failed + 1)); return
+	fi
+	(cd "$TOP/_build/plain" && make check-rfc7208 > "$LOGDIR/rfc7208.log" 2>&1)
+	if line=$(grep -m1 '^1\.\.0 # SKIP' "$LOGDIR/rfc7208.log"); then
+		echo "=== rfc7208: SKIPPED, not counted (${line#1..0 # SKIP }; see tests/rfc7208.sh)"; return
+	fi
+	line=$(sed -n 's/^# RFC 7208 suite: \([0-9]*\) of \([0-9]*\) cases give an acceptable result (\([0-9]*\) known deviations)$/\1 \2 \3/p' "$LOGDIR/rfc7208.log")
+	if [ -z "$line" ]; then
+		echo "=== rfc7208: no result (see $LOGDIR/rfc7208.log)"; tail -20 "$LOGDIR/rfc7208.log"
+		failed=$((failed + 1)); return
+	fi
+	set -- $line
+	got=$1
+	echo "=== rfc7208: $1 of $2 cases acceptable ($3 known deviations; $(grep -c '^not ok' "$LOGDIR/rfc7208.log") scenarios with unlisted ones), recorded: $want"
+	if [ "$got" -ge "$want" ]; then
+		passed=$((passed + 1))
+		[ "$got" -gt "$want" ] && echo "   rfc7208: more than recorded: raise tests/rfc7208/expected-pass to $got"
+	else
+		echo "   rfc7208: REGRESSION: $got < $want"; grep '^# ' "$LOGDIR/rfc7208.log" |
+			grep -v -e '^# TODO' -e '^# suite: ' -e '^# RFC 7208 suite: ' | head -20
+		failed=$((failed + 1))
+	fi
+}
+
 INTEGRATION=0
 [ "$(id -u)" = 0 ] && INTEGRATION=1
 stage plain
+rfc7208
 INTEGRATION=${ASAN_INTEGRATION:-0} stage asan --enable-sanitizers
 
 echo "=== fuzz (${FUZZ_SECONDS:-30} s per target, clang ASan+UBSan)"

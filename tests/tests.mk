@@ -53,7 +53,7 @@ SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh tests/dkim.s
 TESTS += $(SCRIPT_TESTS) $(INTEGRATION_TESTS)
 EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh \
 	tests/integration/smtp.py tests/deps.sh tests/run-all.sh tests/tap.sh \
-	tests/data tests/milter tests/knot.sh tests/dkim-verify.py \
+	tests/data tests/milter tests/knot.sh tests/ports.sh tests/dkim-verify.py \
 	tests/content-corpus.py tests/lsan.supp
 
 ## the OpenSPF RFC 7208 suite through the SPF layer (about 15 s; needs knot

@@ -1,12 +1,14 @@
 # lib.sh - integration test harness (sourced by tests/integration/*.sh).
 # Real peers on loopback: a private Postfix, smtp-sink, rsyslogd, knot.
 # Everything lives under $PF_TMP and every process started is stopped by
-# pf_cleanup (an EXIT trap).  Ports: PF_SMTP_PORT (2525), PF_SINK_PORT
-# (2526), PF_DNS_PORT (5353).  PF_KEEP=1 keeps $PF_TMP for debugging.
+# pf_cleanup (an EXIT trap).  Ports: PF_SMTP_PORT, PF_SINK_PORT and
+# PF_DNS_PORT are free ports found at run time (tests/ports.sh), each kept
+# if set in the environment; a server that cannot bind its port is started
+# once more on a new one.  PF_KEEP=1 keeps $PF_TMP for debugging.
 #
 #   pf_require_root_tools       skip unless root, PREFLIGHT_INTEGRATION=1, peers installed
 #   pf_start_rsyslog            /dev/log -> $PF_TMP/mail.log (mail.*) and all.log
-#   pf_start_sink               smtp-sink storing each message in $PF_TMP/sink/
+#   pf_start_sink               smtp-sink storing each message in $PF_TMP/sink/ (before Postfix)
 #   pf_sink_count | pf_sink_files | pf_sink_wait N [SECS]
 #   pf_start_postfix [MILTER]   private Postfix on 127.0.0.1:$PF_SMTP_PORT relaying to the sink
 #   pf_postfix_cmd ARGS         postfix -c <private dir> ARGS
@@ -21,10 +23,11 @@
 #   pf_milter_spec              the socket in Postfix's notation
 #   pf_track_pid PID            stop PID at cleanup
 . "${top_srcdir:-.}/tests/tap.sh"
+. "${top_srcdir:-.}/tests/ports.sh"
 
-PF_SMTP_PORT=${PF_SMTP_PORT:-2525}
-PF_SINK_PORT=${PF_SINK_PORT:-2526}
-PF_DNS_PORT=${PF_DNS_PORT:-5353}
+pf_pick_port PF_SMTP_PORT || { echo "no free port" >&2; exit 1; }
+pf_pick_port PF_SINK_PORT "$PF_SMTP_PORT" || { echo "no free port" >&2; exit 1; }
+pf_pick_port PF_DNS_PORT "$PF_SMTP_PORT" "$PF_SINK_PORT" || { echo "no free port" >&2; exit 1; }
 PF_TMP=$(mktemp -d /tmp/pf-it.XXXXXX)
 chmod 755 "$PF_TMP"
 _pf_pids=""
@@ -124,10 +127,16 @@ EOC
 }
 
 pf_start_sink() {
+	local try
 	mkdir -p "$PF_TMP/sink"
-	smtp-sink -u root -d "$PF_TMP/sink/%M." "127.0.0.1:$PF_SINK_PORT" 100 &
-	pf_track_pid $!
-	pf_wait_port "$PF_SINK_PORT" 10
+	for try in 1 2; do
+		smtp-sink -u root -d "$PF_TMP/sink/%M." "127.0.0.1:$PF_SINK_PORT" 100 &
+		pf_track_pid $!
+		pf_wait_listener $! "$PF_SINK_PORT" 10 && return 0
+		# another process took the port since it was picked: a new one
+		[ $try = 1 ] && pf_repick_port PF_SINK_PORT "$PF_SMTP_PORT" "$PF_DNS_PORT" || break
+	done
+	diag "smtp-sink did not start on 127.0.0.1:$PF_SINK_PORT"; return 1
 }
 pf_sink_files() { find "$PF_TMP/sink" -type f 2>/dev/null | sort; }
 pf_sink_count() { pf_sink_files | wc -l; }
@@ -140,13 +149,9 @@ pf_sink_wait() {	# N [SECS]
 pf_postfix_cmd() { postfix -c "$_pf_postfix" "$@"; }
 
 pf_start_postfix() {	# [MILTER]
-	local d="$PF_TMP/postfix" m=${1:-}
+	local d="$PF_TMP/postfix" m=${1:-} try
 	mkdir -p "$d/etc" "$d/spool" "$d/data"
 	chown postfix "$d/data"
-	cp /etc/postfix/master.cf "$d/etc/master.cf" 2>/dev/null || cp /usr/share/postfix/master.cf.dist "$d/etc/master.cf"
-	# only our listener; nothing on port 25, nothing chrooted
-	sed -i -e 's/^smtp \+inet .*/127.0.0.1:'"$PF_SMTP_PORT"' inet n - n - - smtpd/' \
-	       -e 's/^\([a-z0-9]\+ \+\(unix\|fifo\|pass\|inet\) \+[-yn] \+[-yn] \+\)[-y]/\1n/' "$d/etc/master.cf"
 	cat > "$d/etc/main.cf" <<EOC
 compatibility_level = 3.6
 config_directory = $d/etc
@@ -184,11 +189,20 @@ alias_maps =
 alias_database =
 EOC
 	_pf_postfix="$d/etc"
-	postfix -c "$d/etc" check >/dev/null 2>&1
-	if ! script -qc "postfix -c $d/etc start" /dev/null > "$PF_TMP/postfix-start.log" 2>&1; then
-		diag "postfix start failed: $(cat "$PF_TMP/postfix-start.log")"; return 1
-	fi
-	pf_wait_port "$PF_SMTP_PORT" 20
+	for try in 1 2; do
+		cp /etc/postfix/master.cf "$d/etc/master.cf" 2>/dev/null || cp /usr/share/postfix/master.cf.dist "$d/etc/master.cf"
+		# only our listener; nothing on port 25, nothing chrooted
+		sed -i -e 's/^smtp \+inet .*/127.0.0.1:'"$PF_SMTP_PORT"' inet n - n - - smtpd/' \
+		       -e 's/^\([a-z0-9]\+ \+\(unix\|fifo\|pass\|inet\) \+[-yn] \+[-yn] \+\)[-y]/\1n/' "$d/etc/master.cf"
+		postfix -c "$d/etc" check >/dev/null 2>&1
+		if script -eqc "postfix -c $d/etc start" /dev/null > "$PF_TMP/postfix-start.log" 2>&1; then
+			pf_wait_port "$PF_SMTP_PORT" 20; return
+		fi
+		# master could not bind: another process took the port since it was picked
+		[ $try = 1 ] && grep -q 'bind .*in use' "$PF_TMP/postfix-start.log" "$PF_TMP/postfix.log" 2>/dev/null &&
+			pf_repick_port PF_SMTP_PORT "$PF_SINK_PORT" "$PF_DNS_PORT" || break
+	done
+	diag "postfix start failed: $(cat "$PF_TMP/postfix-start.log")"; return 1
 }
 
 pf_sendmail() { /usr/sbin/sendmail -C "$_pf_postfix" "$@"; }
