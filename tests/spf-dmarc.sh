@@ -87,11 +87,19 @@ t "redirect= passes both IPs" user@redir.example.test a@pass.example.test 'not a
 t "macros %{ir} and %{d} (IPv4 and IPv6) pass" user@macro.example.test a@pass.example.test 'not any(c.startswith("spf.") for c in codes)'
 t "11 includes: spf.lint.too-many-lookups (permerror) with the count" user@toomany.example.test a@pass.example.test \
 	'"spf.lint.too-many-lookups" in codes and fact("spf.lint.too-many-lookups","dns_lookups")=="11" and v["results"][0]["dsn"]=="5.7.24"'
+t "12 nested includes: permerror at the 11th, naming it and the chain" user@chain.example.test a@chain.example.test \
+	'"spf.lint.too-many-lookups" in codes and fact("spf.lint.too-many-lookups","dns_lookups")=="11" and "include:c11.chain.example.test in the record of c10.chain.example.test" in fact("spf.lint.too-many-lookups","error") and "include:c1.chain.example.test > " in fact("spf.lint.too-many-lookups","error")'
+t "12 nested includes under p=reject: DMARC fails, reject 550 5.7.26" user@chain.example.test a@chain.example.test \
+	'v["action"]=="reject" and v["dsn"]=="5.7.26" and "dmarc.fail" in codes'
+t "a 1,672-byte record in 7 strings with 91 ip4: terms and the relay last: pass" user@long.example.test a@long.example.test \
+	'v["action"]=="accept" and codes==[]'
+t "include:%{i}._ip.%{h}._ehlo.%{d}._spf (IPv4 and IPv6 %{i}): pass" user@vendor.example.test a@pass.example.test \
+	'not any(c.startswith("spf.") for c in codes)' --helo relay.example.test
 t "3 void lookups: spf.lint.void-lookups" user@voids.example.test a@pass.example.test \
 	'"spf.lint.void-lookups" in codes and fact("spf.lint.void-lookups","void_lookups")=="3"'
 t "2 void lookups are allowed" user@twovoids.example.test a@pass.example.test 'not any(c.startswith("spf.") for c in codes)'
 t "two v=spf1 records: spf.lint.multiple-records" user@multi.example.test a@pass.example.test '"spf.lint.multiple-records" in codes'
-t "syntax error: spf.permerror with libspf2's message" user@syntax.example.test a@pass.example.test \
+t "syntax error: spf.permerror naming the bad term" user@syntax.example.test a@pass.example.test \
 	'"spf.permerror" in codes and "300.1.1.1" in fact("spf.permerror","error")'
 t "include of a zone the server refuses: temperror, tempfail 451 4.7.24 at MAIL" user@tempinc.example.test a@pass.example.test \
 	'v["action"]=="tempfail" and v["code"]=="451" and v["dsn"]=="4.7.24" and codes==["spf.temperror"]'

@@ -14,7 +14,7 @@ UNIT_LDADD = $(POLICY_LIBS) $(CMOCKA_LIBS)
 
 if HAVE_CMOCKA
 UNIT_TESTS = tests/test_config tests/test_size tests/test_verdict tests/test_dmarc \
-	tests/test_dkim tests/test_links
+	tests/test_dkim tests/test_links tests/test_spf
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 endif
@@ -31,6 +31,9 @@ tests_test_dmarc_LDADD = $(UNIT_LDADD)
 tests_test_dkim_SOURCES = tests/test_dkim.c tests/testutil.c tests/testutil.h
 tests_test_dkim_CFLAGS = $(UNIT_CFLAGS)
 tests_test_dkim_LDADD = $(UNIT_LDADD)
+tests_test_spf_SOURCES = tests/test_spf.c tests/testutil.c tests/testutil.h
+tests_test_spf_CFLAGS = $(UNIT_CFLAGS)
+tests_test_spf_LDADD = $(UNIT_LDADD)
 tests_test_links_SOURCES = tests/test_links.c tests/testutil.c tests/testutil.h
 tests_test_links_CFLAGS = $(UNIT_CFLAGS)
 tests_test_links_LDADD = $(UNIT_LDADD)
@@ -48,13 +51,13 @@ INTEGRATION_TESTS = tests/integration/postfix.sh tests/integration/faults.sh \
 	tests/integration/load.sh tests/integration/dmarc.sh
 SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh tests/dkim.sh \
 	tests/content.sh \
-	tests/source-rules.sh tests/hardening.sh tests/spf-dmarc.sh \
+	tests/source-rules.sh tests/hardening.sh tests/spf-dmarc.sh tests/spf-diff.sh \
 	tests/static-analysis.sh
 TESTS += $(SCRIPT_TESTS) $(INTEGRATION_TESTS)
 EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh \
 	tests/integration/smtp.py tests/deps.sh tests/run-all.sh tests/tap.sh \
 	tests/data tests/milter tests/knot.sh tests/ports.sh tests/dkim-verify.py \
-	tests/content-corpus.py tests/lsan.supp
+	tests/content-corpus.py tests/lsan.supp tests/spf-diff.py tests/spf-diff
 
 ## the OpenSPF RFC 7208 suite through the SPF layer (about 15 s; needs knot
 ## and python3-yaml): make check-rfc7208

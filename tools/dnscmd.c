@@ -167,10 +167,11 @@ pf_cmd_dns_lookup(int argc, char **argv)
 }
 
 /*
- * preflight spf-eval [-c FILE]: reads "IP<TAB>MAILFROM<TAB>HELO" lines on
- * standard input and prints "RESULT<TAB>DNS_LOOKUPS<TAB>VOIDS<TAB>ERROR"
- * for each, through the configuration's SPF layer (for the RFC 7208
- * suite runner).
+ * preflight spf-eval [-c FILE] [--libspf2]: reads "IP<TAB>MAILFROM<TAB>HELO"
+ * lines on standard input and prints "RESULT<TAB>DNS_LOOKUPS<TAB>VOIDS<TAB>
+ * ERROR" for each, through the configuration's SPF evaluator, or libspf2
+ * over the same resolver (for the RFC 7208 suite runner and the
+ * cross-checks).
  */
 int
 pf_cmd_spf_eval(int argc, char **argv)
@@ -179,15 +180,21 @@ pf_cmd_spf_eval(int argc, char **argv)
 	GString *err = g_string_new(NULL);
 	pf_config *cfg;
 	pf_spf *spf;
-	char line[4096];
+	char line[8192];
+	bool libspf2 = false;
 
-	if (argc == 3 && (strcmp(argv[1], "-c") == 0 ||
-			  strcmp(argv[1], "--config") == 0))
-		path = argv[2];
-	else if (argc != 1) {
-		fputs("usage: preflight spf-eval [-c FILE] < lines\n", stderr);
-		g_string_free(err, TRUE);
-		return 2;
+	for (int i = 1; i < argc; i++) {
+		if ((strcmp(argv[i], "-c") == 0 ||
+		     strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
+			path = argv[++i];
+		} else if (strcmp(argv[i], "--libspf2") == 0) {
+			libspf2 = true;
+		} else {
+			fputs("usage: preflight spf-eval [-c FILE] [--libspf2] "
+			      "< lines\n", stderr);
+			g_string_free(err, TRUE);
+			return 2;
+		}
 	}
 	if ((cfg = pf_config_load(path, err)) == NULL ||
 	    (spf = pf_spf_new(pf_config_resolver(cfg), err)) == NULL) {
@@ -203,7 +210,10 @@ pf_cmd_spf_eval(int argc, char **argv)
 		g_strchomp(line);
 		f = g_strsplit(line, "\t", 3);
 		if (g_strv_length(f) == 3) {
-			pf_spf_eval(spf, f[0], f[1], f[2], 0, &o);
+			if (libspf2)
+				pf_spf_eval_libspf2(spf, f[0], f[1], f[2], 0, &o);
+			else
+				pf_spf_eval(spf, f[0], f[1], f[2], 0, &o);
 			printf("%s\t%u\t%u\t%s\n", pf_spf_result_name(o.result),
 			       o.dns_lookups, o.void_lookups,
 			       o.error ? o.error : "");

@@ -4,6 +4,7 @@
  * SYNOPSIS
  *	preflight scan [options] [FILE]
  *	preflight config [--sample | --defaults | --check] [-c FILE]
+ *	preflight spf [options] DOMAIN IP
  * DESCRIPTION
  *	Dispatches to the subcommands in tools/; see preflight(1).
  */
@@ -25,7 +26,9 @@ usage(void)
 	      "       preflight dkim keygen --type rsa|ed25519 [--bits N] "
 	      "--domain D --selector S --out FILE\n"
 	      "       preflight dkim record --key FILE --domain D --selector S\n"
-	      "       preflight dkim check [-c FILE]\n", stderr);
+	      "       preflight dkim check [-c FILE]\n"
+	      "       preflight spf [-c FILE] [--helo NAME] [--sender ADDR] "
+	      "[--json] DOMAIN IP\n", stderr);
 	return 2;
 }
 
@@ -40,6 +43,8 @@ main(int argc, char **argv)
 		return pf_cmd_dns_lookup(argc - 1, argv + 1);
 	if (strcmp(argv[1], "spf-eval") == 0)	/* hidden: RFC 7208 suite */
 		return pf_cmd_spf_eval(argc - 1, argv + 1);
+	if (strcmp(argv[1], "spf") == 0)
+		return pf_cmd_spf(argc - 1, argv + 1);
 	if (strcmp(argv[1], "dkim") == 0)
 		return pf_cmd_dkim(argc - 1, argv + 1);
 	if (strcmp(argv[1], "config") == 0)

@@ -6,7 +6,7 @@
  * DESCRIPTION
  *	At MAIL FROM the sender's domain (for the null sender the relay's
  *	own HELO name: [spf] helo_name, else the MTA's host name) is
- *	evaluated with libspf2 (spf.h) against every address in [spf]
+ *	evaluated as RFC 7208 says (spf.h) against every address in [spf]
  *	egress_ips: the addresses receivers will see, not the submitting
  *	client's.  The worst result over the IPs counts; findings name the
  *	IPs that did not pass, the record and the deciding term, and say
@@ -16,10 +16,11 @@
  *	(score only), spf.permerror, spf.lint.too-many-lookups,
  *	spf.lint.void-lookups, spf.lint.multiple-records (550 5.7.24),
  *	spf.temperror (451 4.7.24).  The whole evaluation (every IP) is
- *	bounded by one [dns] timeout.  The SPF exp= text is never used.
+ *	bounded by one [dns] timeout.  The SPF exp= text (the
+ *	domain's words) never reaches a reply.
  *
  *	The outcome stays in msg->state[PF_CHECK_SPF] (pf_spf_state) for
- *	the DMARC check.  The SPF server is built once per configuration.
+ *	the DMARC check.  The SPF handle is built once per configuration.
  */
 #include <string.h>
 
@@ -157,9 +158,10 @@ report(pf_message *msg, const pf_spf_outcome *o, const char *ips)
 		if (o->problem == PF_SPF_TOO_MANY_LOOKUPS)
 			pf_result_text(r, "SPF permerror: the SPF record of %s "
 			    "needs more than 10 DNS-querying terms (include, a, "
-			    "mx, ptr, exists, redirect; %u counted before "
-			    "evaluation stopped); receivers treat this as a "
-			    "failure", o->domain, o->dns_lookups);
+			    "mx, ptr, exists, redirect, counted over every "
+			    "include: and redirect=): %s; receivers treat this "
+			    "as a failure", o->domain,
+			    o->error ? o->error : "limit exceeded");
 		else if (o->problem == PF_SPF_VOID_LOOKUPS)
 			pf_result_text(r, "SPF permerror: evaluating the SPF "
 			    "record of %s gave %u void DNS lookups (names "

@@ -1,7 +1,7 @@
 /*
  * NAME
- *	spf - SPF evaluation with libspf2 over the shared resolver
- *	(see spf.h)
+ *	spf - the SPF evaluator's handle, and libspf2 over the shared
+ *	resolver as a cross-check (see spf.h; the evaluator is spf_eval.c)
  */
 #include <sys/types.h>
 #include <netinet/in.h>
@@ -16,6 +16,7 @@
 #include <gio/gio.h>
 
 #include "auth/spf.h"
+#include "auth/spf_record.h"
 
 #define PF_SPF_VOID_LIMIT 2
 #define PF_SPF_TEXT_MAX 450
@@ -263,12 +264,13 @@ pf_spf_outcome_clear(pf_spf_outcome *out)
 	g_free(out->record);
 	g_free(out->mechanism);
 	g_free(out->error);
+	g_free(out->explanation);
 	memset(out, 0, sizeof(*out));
 }
 
 /* DNS text made printable and bounded: it is the sender's data. */
-static char *
-safe_text(const char *s)
+char *
+pf_spf_printable(const char *s)
 {
 	GString *o = g_string_new(NULL);
 
@@ -279,13 +281,6 @@ safe_text(const char *s)
 	return g_string_free(o, FALSE);
 }
 
-static bool
-is_spf1(const char *txt)
-{
-	return g_ascii_strncasecmp(txt, "v=spf1", 6) == 0 &&
-	    (txt[6] == '\0' || txt[6] == ' ');
-}
-
 static void
 fetch_record(pf_resolver *r, pf_spf_outcome *out)
 {
@@ -294,9 +289,9 @@ fetch_record(pf_resolver *r, pf_spf_outcome *out)
 
 	if (pf_dns_txt(r, out->domain, &txt, why) == PF_DNS_OK) {
 		for (guint i = 0; i < txt->len; i++)
-			if (is_spf1(txt->pdata[i])) {
+			if (pf_spf_is_v1(txt->pdata[i])) {
 				if (out->n_records++ == 0)
-					out->record = safe_text(txt->pdata[i]);
+					out->record = pf_spf_printable(txt->pdata[i]);
 			}
 		g_ptr_array_unref(txt);
 	}
@@ -376,9 +371,15 @@ find_mechanism(pf_spf_outcome *out, const char *ip, int reason)
 	g_strfreev(terms);
 }
 
+pf_resolver *
+pf_spf_resolver(const pf_spf *spf)
+{
+	return spf->resolver;
+}
+
 void
-pf_spf_eval(pf_spf *spf, const char *ip, const char *sender, const char *helo,
-	    gint64 deadline_us, pf_spf_outcome *out)
+pf_spf_eval_libspf2(pf_spf *spf, const char *ip, const char *sender,
+		    const char *helo, gint64 deadline_us, pf_spf_outcome *out)
 {
 	spf_call call = {0};
 	SPF_request_t *req;
@@ -441,7 +442,7 @@ pf_spf_eval(pf_spf *spf, const char *ip, const char *sender, const char *helo,
 		out->dns_lookups = (unsigned)resp->num_dns_mech;
 		if (SPF_response_errors(resp) > 0 &&
 		    SPF_response_message(resp, 0)->message)
-			lib_msg = safe_text(SPF_response_message(resp,
+			lib_msg = pf_spf_printable(SPF_response_message(resp,
 			    0)->message);
 	} else {
 		err = qerr;

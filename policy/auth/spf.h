@@ -1,6 +1,6 @@
 /*
  * NAME
- *	spf - SPF evaluation with libspf2 over the shared resolver
+ *	spf - SPF evaluation (RFC 7208) over the shared resolver
  * SYNOPSIS
  *	#include "auth/spf.h"
  *
@@ -10,26 +10,46 @@
  *	void pf_spf_eval(pf_spf *spf, const char *ip, const char *sender,
  *			 const char *helo, gint64 deadline_us,
  *			 pf_spf_outcome *out);
+ *	void pf_spf_eval_traced(pf_spf *spf, const char *ip,
+ *				const char *sender, const char *helo,
+ *				gint64 deadline_us, pf_spf_outcome *out,
+ *				GPtrArray *trace);
+ *	void pf_spf_eval_libspf2(pf_spf *spf, const char *ip,
+ *				 const char *sender, const char *helo,
+ *				 gint64 deadline_us, pf_spf_outcome *out);
  *	void pf_spf_outcome_clear(pf_spf_outcome *out);
  *	const char *pf_spf_result_name(pf_spf_result res);
+ *	char *pf_spf_printable(const char *text);
  * DESCRIPTION
- *	One pf_spf per configuration: a libspf2 SPF_server_t whose DNS layer
- *	is the configuration's resolver (resolver.h), so every SPF lookup
- *	shares its cache and per-lookup timeout.  The layer never asks for
- *	the obsolete SPF RR type, counts the DNS-querying lookups and the
- *	void lookups (NXDOMAIN or no data) of each evaluation, and stops
- *	asking the network once the RFC 7208 void limit (2) is exceeded or
- *	the evaluation's deadline (monotonic µs, 0: none) has passed.
+ *	One pf_spf per configuration, over the configuration's resolver
+ *	(resolver.h), so every SPF lookup shares its cache and per-lookup
+ *	timeout.
  *
- *	pf_spf_eval() checks one IP address (v4 or v6 text) for the sender
+ *	pf_spf_eval() runs RFC 7208's check_host() (spf_eval.c, preflight's
+ *	own evaluator) for one IP address (v4 or v6 text) and the sender
  *	address (its domain; "postmaster@HELO" for the null sender) and
- *	fills out (clear it with pf_spf_outcome_clear()).  Everything it
- *	needs from libspf2 is copied; the SPF_response_t is freed exactly
- *	once inside.  The SPF exp= explanation is never copied: it is the
- *	sender's text.
+ *	fills out (clear it with pf_spf_outcome_clear()): the result, the
+ *	top-level record, the deciding term of that record, the DNS-querying
+ *	terms and void lookups counted over the whole evaluation, and for
+ *	errors the problem and what went wrong (for a lookup limit: the term
+ *	that crossed it and the include chain that led there).  The
+ *	evaluation stops with a temperror once the deadline (monotonic µs,
+ *	0: none) has passed.  out->explanation is the exp= text of a fail,
+ *	made printable and bounded: it is the sender's text, and the SPF
+ *	check never puts it in a reply.  pf_spf_eval_traced() does the same
+ *	and appends one line (char *, indented by depth) per record, term
+ *	and decision to trace.
  *
- *	Thread-safe: the SPF server is shared and read-only; the per-call
- *	counters live in a thread-local pointer valid only during the call.
+ *	pf_spf_eval_libspf2() evaluates with libspf2 instead (its DNS layer
+ *	is the same resolver; it never asks for the obsolete SPF RR type):
+ *	a cross-check for tests ("preflight spf-eval --libspf2"), not used
+ *	to decide mail.
+ *
+ *	pf_spf_printable() returns a new copy of text with bytes outside
+ *	printable ASCII replaced by "?", at most 450 bytes and "...".
+ *
+ *	Thread-safe: the handle is shared and read-only; each evaluation's
+ *	state is its own.
  */
 #ifndef PF_SPF_H
 #define PF_SPF_H
@@ -70,6 +90,7 @@ typedef struct pf_spf_outcome {
 	char *error;		/* what went wrong (libspf2 or DNS), or NULL */
 	unsigned dns_lookups;	/* DNS-querying terms */
 	unsigned void_lookups;
+	char *explanation;	/* exp= text of a fail, printable, or NULL */
 } pf_spf_outcome;
 
 /* What the SPF check leaves in msg->state[PF_CHECK_SPF] for DMARC. */
@@ -86,6 +107,14 @@ pf_spf *pf_spf_new(pf_resolver *resolver, GString *err);
 void pf_spf_free(pf_spf **spf);
 void pf_spf_eval(pf_spf *spf, const char *ip, const char *sender,
 		 const char *helo, gint64 deadline_us, pf_spf_outcome *out);
+void pf_spf_eval_traced(pf_spf *spf, const char *ip, const char *sender,
+			const char *helo, gint64 deadline_us,
+			pf_spf_outcome *out, GPtrArray *trace);
+void pf_spf_eval_libspf2(pf_spf *spf, const char *ip, const char *sender,
+			 const char *helo, gint64 deadline_us,
+			 pf_spf_outcome *out);
+pf_resolver *pf_spf_resolver(const pf_spf *spf);
+char *pf_spf_printable(const char *text);
 void pf_spf_outcome_clear(pf_spf_outcome *out);
 const char *pf_spf_result_name(pf_spf_result res);
 

@@ -63,12 +63,29 @@ print(v["action"], v["code"], v["dsn"], ",".join(r["code"] + ("(monitor)" if r["
 is "$scan" "reject 550 5.7.26 $milter_reasons" "scan gives the milter's verdict: action, codes, reasons"
 is "$(pf_sink_count)" 1 "the unaligned message was not relayed"
 
+# RFC 7208 over nested includes: 12 includes deep is a permerror for every
+# receiver, so p=reject refuses; the reply says why, with the 11th term
+printf 'From: User <user@chain.example.test>\nTo: bob@example.org\nSubject: chain\nMessage-ID: <dm3@chain.example.test>\n\nbody\n' > "$PF_TMP/chain.eml"
+pf_swaks --from user@chain.example.test --to bob@example.org --data "$PF_TMP/chain.eml"
+like "$(cat "$PF_LAST")" "<\*\* *550-5\.7\.26 .*chain\.example\.test" "12 nested includes under p=reject: 550 5.7.26"
+like "$(tr -d '\n' < "$PF_LAST")" "more than 10 DNS-querying terms.*include:c11\.chain\.example\.test" "the reply names the lookup limit and the include that crossed it"
+pf_wait_log "$PF_TMP/mail.log" "action=reject .*reasons=[^ ]*spf\.lint\.too-many-lookups.*from=<user@chain\.example\.test>" 10
+like "$(grep "preflight-milter\[$MPID\]: .*from=<user@chain\.example\.test>" "$PF_TMP/mail.log")" "action=reject stage=eom code=550 dsn=5\.7\.26 reasons=[^ ]*spf\.lint\.too-many-lookups" "decision line: reject with spf.lint.too-many-lookups"
+
+# a long SPF record (1,672 bytes in 7 strings, the relay's IP last) passes
+printf 'From: User <user@long.example.test>\nTo: bob@example.org\nSubject: long\nMessage-ID: <dm4@long.example.test>\n\nbody\n' > "$PF_TMP/long.eml"
+pf_swaks --from user@long.example.test --to bob@example.org --data "$PF_TMP/long.eml"
+is "$PF_LAST_RC" 0 "a 1,672-byte SPF record with the relay last, p=reject: accepted"
+pf_sink_wait 2 20
+f=$(grep -l "Subject: long" $(pf_sink_files))
+like "$(tr -d '\n' < "$f" 2>/dev/null)" "spf=pass.*dmarc=pass" "relayed with spf=pass and dmarc=pass"
+
 # a domain in the same position but with a DKIM key: signed, DMARC
 # passes through DKIM, and the SPF failure only annotates
 printf 'From: User <user@signed.example.test>\nTo: bob@example.org\nSubject: signed\nMessage-ID: <dm2@signed.example.test>\n\nbody\n' > "$PF_TMP/signed.eml"
 pf_swaks --from user@signed.example.test --to bob@example.org --data "$PF_TMP/signed.eml"
 is "$PF_LAST_RC" 0 "SPF fails but DKIM aligns: accepted"
-pf_sink_wait 2 20
+pf_sink_wait 3 20
 f=$(grep -l "Subject: signed" $(pf_sink_files))
 res=$(/usr/bin/python3 "$S/tests/dkim-verify.py" "$f" "$PF_TMP/records" 2>&1)
 is "$res" "d=signed.example.test s=s1 ok" "the relayed message's DKIM signature verifies (dkimpy), after Postfix"
