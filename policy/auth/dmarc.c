@@ -167,7 +167,8 @@ pf_dmarc_aligned(const psl_ctx_t *psl, const char *from_domain,
 	char *a, *b;
 	bool same;
 
-	if (!pf_dmarc_domain_syntax_ok(from_domain) || !pf_dmarc_domain_syntax_ok(auth_domain))
+	if (!pf_dmarc_domain_syntax_ok(from_domain) ||
+	    !pf_dmarc_domain_syntax_ok(auth_domain))
 		return false;
 	if (g_ascii_strcasecmp(from_domain, auth_domain) == 0)
 		return true;
