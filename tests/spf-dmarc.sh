@@ -115,8 +115,10 @@ t "p=quarantine: dmarc.quarantine, default action annotate" user@quar.example.te
 	'"dmarc.quarantine" in codes and v["action"]=="annotate"'
 t "p=none: dmarc.none, score only" user@pnone.example.test a@pnone.example.test \
 	'"dmarc.none" in codes and v["action"] in ("annotate","accept")'
-t "pct=0: policy not applied (annotate, applied=no)" user@pct0.example.test a@pct0.example.test \
-	'fact("dmarc.fail","applied")=="no" and v["action"]!="reject"'
+# RFC 9989 has no pct (the default org_domain = treewalk): p=reject applies;
+# RFC 7489 would not apply it, and the verdict says so
+t "pct=0 is not an RFC 9989 tag: p=reject applies, psl_differs=outcome" user@pct0.example.test a@pct0.example.test \
+	'fact("dmarc.fail","applied")=="yes" and v["action"]=="reject" and fact("dmarc.fail","psl_differs")=="outcome"'
 t "missing DMARC record is no policy" user@nopolicy.test a@nopolicy.test \
 	'"spf.fail" in codes and not any(c.startswith("dmarc.") for c in codes)'
 t "null sender: HELO identity checked, never aligned" "" a@pass.example.test \

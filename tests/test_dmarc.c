@@ -1,12 +1,13 @@
 /*
  * NAME
  *	test_dmarc - DMARC record parsing, organisational domains, alignment
- *	and the From parsing the DMARC check relies on (no DNS)
+ *	and the From parsing the DMARC check relies on (no DNS; the tree
+ *	walk against a DNS server is tests/dmarc9989.sh)
  */
 #include <string.h>
 
 #include "testutil.h"
-#include "auth/dmarc.h"
+#include "auth/dmarc_walk.h"
 
 static void
 record_with_every_tag_parses(void **state)
@@ -35,6 +36,76 @@ sp_defaults_to_p_and_pct_to_100(void **state)
 	assert_int_equal(rec.pct, 100);
 	assert_false(rec.adkim_strict);
 	g_string_free(why, TRUE);
+}
+
+static void
+rfc9989_tags_np_t_psd_parse(void **state)
+{
+	pf_dmarc_record rec;
+	GString *why = g_string_new(NULL);
+
+	assert_int_equal(pf_dmarc_parse("v=DMARC1; p=reject; sp=quarantine; "
+	    "np=none; t=y; psd=n", &rec, why), 0);
+	assert_int_equal(rec.np, PF_DMARC_P_NONE);
+	assert_true(rec.has_np);
+	assert_true(rec.testing);
+	assert_int_equal(rec.psd, PF_DMARC_PSD_N);
+	assert_int_equal(pf_dmarc_parse("v=DMARC1; p=reject; psd=y; t=n",
+	    &rec, why), 0);
+	assert_int_equal(rec.psd, PF_DMARC_PSD_Y);
+	assert_false(rec.testing);
+	/* np defaults to sp, sp to p; psd to u */
+	assert_int_equal(pf_dmarc_parse("v=DMARC1; p=reject; sp=none", &rec,
+	    why), 0);
+	assert_int_equal(rec.np, PF_DMARC_P_NONE);
+	assert_false(rec.has_np);
+	assert_int_equal(rec.psd, PF_DMARC_PSD_U);
+	assert_int_equal(pf_dmarc_parse("v=DMARC1; p=quarantine", &rec, why),
+	    0);
+	assert_int_equal(rec.np, PF_DMARC_P_QUARANTINE);
+	g_string_free(why, TRUE);
+}
+
+static void
+unknown_tags_are_ignored(void **state)
+{
+	pf_dmarc_record rec;
+	GString *why = g_string_new(NULL);
+
+	assert_int_equal(pf_dmarc_parse("v=DMARC1; p=reject; future=yes; "
+	    "xyz; psd=maybe", &rec, why), 0);
+	assert_int_equal(rec.p, PF_DMARC_P_REJECT);
+	assert_int_equal(rec.psd, PF_DMARC_PSD_U);
+	g_string_free(why, TRUE);
+}
+
+static void
+no_valid_p_with_rua_reads_as_none(void **state)
+{
+	pf_dmarc_record rec;
+	GString *why = g_string_new(NULL);
+
+	assert_int_equal(pf_dmarc_parse("v=DMARC1; rua=mailto:d@example.com",
+	    &rec, why), 0);
+	assert_int_equal(rec.p, PF_DMARC_P_NONE);
+	assert_int_equal(pf_dmarc_parse("v=DMARC1; p=bounce; "
+	    "rua=mailto:d@example.com", &rec, why), 0);
+	assert_int_equal(rec.p, PF_DMARC_P_NONE);
+	g_string_free(why, TRUE);
+}
+
+static void
+model_names_parse(void **state)
+{
+	pf_dmarc_model m;
+
+	assert_int_equal(pf_dmarc_model_parse("treewalk", &m), 0);
+	assert_int_equal(m, PF_DMARC_TREEWALK);
+	assert_int_equal(pf_dmarc_model_parse("PSL", &m), 0);
+	assert_int_equal(m, PF_DMARC_PSL);
+	assert_int_equal(pf_dmarc_model_parse(NULL, &m), 0);
+	assert_int_equal(m, PF_DMARC_TREEWALK);
+	assert_int_equal(pf_dmarc_model_parse("rfc7489", &m), -1);
 }
 
 static void
@@ -129,6 +200,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(record_with_every_tag_parses),
 		cmocka_unit_test(sp_defaults_to_p_and_pct_to_100),
+		cmocka_unit_test(rfc9989_tags_np_t_psd_parse),
+		cmocka_unit_test(unknown_tags_are_ignored),
+		cmocka_unit_test(no_valid_p_with_rua_reads_as_none),
+		cmocka_unit_test(model_names_parse),
 		cmocka_unit_test(bad_records_are_refused),
 		cmocka_unit_test(org_domain_uses_the_public_suffix_list),
 		cmocka_unit_test(relaxed_and_strict_alignment),

@@ -5,6 +5,7 @@
  *	preflight scan [options] [FILE]
  *	preflight config [--sample | --defaults | --check] [-c FILE]
  *	preflight spf [options] DOMAIN IP
+ *	preflight dmarc [-c FILE] [--json] DOMAIN
  * DESCRIPTION
  *	Dispatches to the subcommands in tools/; see preflight(1).
  */
@@ -23,6 +24,7 @@ usage(void)
 	      "                      [--json] [--emit FILE] [MESSAGE-FILE]\n"
 	      "       preflight config [--sample | --defaults | --check] "
 	      "[-c FILE]\n"
+	      "       preflight dmarc [-c FILE] [--json] DOMAIN\n"
 	      "       preflight dkim keygen --type rsa|ed25519 [--bits N] "
 	      "--domain D --selector S --out FILE\n"
 	      "       preflight dkim record --key FILE --domain D --selector S\n"
@@ -45,6 +47,8 @@ main(int argc, char **argv)
 		return pf_cmd_spf_eval(argc - 1, argv + 1);
 	if (strcmp(argv[1], "spf") == 0)
 		return pf_cmd_spf(argc - 1, argv + 1);
+	if (strcmp(argv[1], "dmarc") == 0)
+		return pf_cmd_dmarc(argc - 1, argv + 1);
 	if (strcmp(argv[1], "dkim") == 0)
 		return pf_cmd_dkim(argc - 1, argv + 1);
 	if (strcmp(argv[1], "config") == 0)

@@ -6,7 +6,7 @@
  *	int pf_cmd_config(int argc, char **argv);
  *	int pf_cmd_dkim(int argc, char **argv);
  *	int pf_cmd_spf(int argc, char **argv);
-int pf_cmd_spf(int argc, char **argv);
+ *	int pf_cmd_dmarc(int argc, char **argv);
  * DESCRIPTION
  *	Each returns the process exit status: 0 when the command completed
  *	(whatever the verdict), 1 on configuration or I/O errors, 2 on usage
@@ -26,5 +26,6 @@ int pf_cmd_dns_lookup(int argc, char **argv);
 int pf_cmd_spf_eval(int argc, char **argv);
 int pf_cmd_dkim(int argc, char **argv);
 int pf_cmd_spf(int argc, char **argv);
+int pf_cmd_dmarc(int argc, char **argv);
 
 #endif

@@ -4,19 +4,33 @@
  * SYNOPSIS
  *	extern const pf_check pf_check_dmarc;
  * DESCRIPTION
- *	At end of message the From domain's policy is looked up (dmarc.h:
- *	_dmarc.DOMAIN, else the organisational domain's, sp for subdomains)
- *	and alignment is predicted from the SPF check's outcome (pass for
- *	the MAIL FROM domain only: a HELO identity never aligns) and the
- *	DKIM domains preflight will sign with (msg->dkim_sign_domains, set
- *	by the DKIM check).  A missing record is no policy.
+ *	At end of message the From domain's policy is found (dmarc_walk.h)
+ *	by the configured model, [dmarc] org_domain: treewalk (RFC 9989:
+ *	DNS tree walk, p/sp/np, t=y) or psl (RFC 7489 with the Public Suffix
+ *	List, p/sp, pct).  Alignment is predicted from the SPF check's
+ *	outcome (pass for the MAIL FROM domain only: a HELO identity never
+ *	aligns) and the DKIM domains preflight will sign with
+ *	(msg->dkim_sign_domains, set by the DKIM check).  A missing record
+ *	is no policy.
  *
- *	Findings: dmarc.fail under p=reject (reject_action, 550 5.7.26),
- *	dmarc.quarantine under p=quarantine (quarantine_action), dmarc.none
- *	under p=none (score only), each naming the domain, its policy and
- *	what would align it; dmarc.temperror (451 4.7.24) when the record
- *	cannot be fetched.  With honour_pct a policy with pct < 100 is
- *	applied to that share of failing messages; the rest are annotated.
+ *	The other model is evaluated as well, from the same lookups (the
+ *	PSL model costs no DNS beyond the registrable domain's record; the
+ *	tree walk walks only when the message needs an organisational
+ *	domain).  When the two disagree on the organisational domain (one
+ *	both computed) or the outcome, the result carries the facts
+ *	psl_differs (org_domain, outcome), psl_org_domain, psl_outcome,
+ *	treewalk_org_domain and treewalk_outcome; when the configured model
+ *	finds nothing to report, an informational dmarc.psl-differs result
+ *	(no action, no score) carries them.
+ *
+ *	Findings: dmarc.fail under reject (reject_action, 550 5.7.26),
+ *	dmarc.quarantine under quarantine (quarantine_action), dmarc.none
+ *	under none (score only), each naming the domain, the tag that
+ *	applies (p, sp or np) and what would align it; dmarc.temperror
+ *	(451 4.7.24) when the policy cannot be fetched.  A policy that is
+ *	not applied (t=y with treewalk; with psl and honour_pct, pct < 100
+ *	for that share of failing messages) is applied one level lower:
+ *	reject as quarantine, quarantine as annotate.
  *
  *	The check needs [spf] egress_ips: without them it does nothing.
  *
@@ -28,7 +42,7 @@
 #include <unistd.h>
 
 #include "core/check.h"
-#include "auth/dmarc.h"
+#include "auth/dmarc_walk.h"
 #include "auth/spf.h"
 
 typedef struct dmarc_state {
@@ -55,32 +69,136 @@ psl_of(const pf_config *cfg)
 	return cfg->dmarc.psl ? cfg->dmarc.psl : psl_builtin();
 }
 
-static bool
-dkim_aligned(const pf_message *msg, const char *from_domain, bool strict,
-	     const char **which)
+/* One model's answer for the message. */
+typedef struct outcome {
+	pf_dmarc_model model;
+	pf_dns_status st;
+	pf_dmarc_policy pol;
+	const char *result;	/* pass, fail, none, temperror */
+	bool spf_pass_unaligned;
+	GString *why;		/* temporary failure */
+	GString *summary;	/* "fail sp=reject", for comparing models */
+} outcome;
+
+static void
+outcome_clear(outcome *o)
 {
-	for (guint i = 0; i < msg->dkim_sign_domains->len; i++)
-		if (pf_dmarc_aligned(psl_of(msg->cfg), from_domain,
-		    msg->dkim_sign_domains->pdata[i], strict)) {
-			*which = msg->dkim_sign_domains->pdata[i];
-			return true;
-		}
-	return false;
+	pf_dmarc_policy_clear(&o->pol);
+	g_string_free(o->why, TRUE);
+	g_string_free(o->summary, TRUE);
+}
+
+/* Is the policy applied to a failing message, or one level lower? */
+static bool
+policy_applied(const pf_dmarc_conf *dc, const outcome *o)
+{
+	if (o->model == PF_DMARC_TREEWALK)
+		return !o->pol.rec.testing;	/* RFC 9989 4.7 t */
+	if (dc->honour_pct && o->pol.rec.pct < 100)	/* RFC 7489 6.6.4 */
+		return (unsigned)g_random_int_range(0, 100) < o->pol.rec.pct;
+	return true;
 }
 
 static void
-fail_result(pf_message *msg, const char *from, const pf_dmarc_policy *pol,
-	    const pf_spf_state *spf, bool spf_pass_unaligned)
+evaluate(pf_message *msg, pf_dmarc_ctx *c, pf_dmarc_model m,
+	 const char *from, outcome *o)
+{
+	const pf_spf_state *spf = msg->state[PF_CHECK_SPF];
+	bool aligned = false;
+
+	memset(o, 0, sizeof(*o));
+	o->model = m;
+	o->why = g_string_new(NULL);
+	o->st = pf_dmarc_discover(c, m, from, &o->pol, o->why);
+	o->result = o->st == PF_DNS_TEMPFAIL ? "temperror" :
+	    o->st == PF_DNS_OK ? "fail" : "none";
+	if (o->st == PF_DNS_OK && spf && spf->result == PF_SPF_PASS &&
+	    !spf->helo_identity) {
+		if (pf_dmarc_align(c, m, from, spf->domain,
+		    o->pol.rec.aspf_strict, &aligned, o->why) ==
+		    PF_DNS_TEMPFAIL)
+			o->st = PF_DNS_TEMPFAIL;
+		o->spf_pass_unaligned = !aligned;
+	}
+	for (guint i = 0; o->st == PF_DNS_OK && !aligned &&
+	     i < msg->dkim_sign_domains->len; i++)
+		if (pf_dmarc_align(c, m, from, msg->dkim_sign_domains->pdata[i],
+		    o->pol.rec.adkim_strict, &aligned, o->why) ==
+		    PF_DNS_TEMPFAIL)
+			o->st = PF_DNS_TEMPFAIL;
+	if (o->st == PF_DNS_TEMPFAIL)
+		o->result = "temperror";
+	else if (o->st == PF_DNS_OK && aligned)
+		o->result = "pass";
+	o->summary = g_string_new(NULL);
+	pf_dmarc_summary(o->summary, m, o->st == PF_DNS_OK ? &o->pol : NULL,
+			 o->result);
+}
+
+static const char *
+org_of(pf_dmarc_ctx *c, const outcome *o, const char *from)
+{
+	return o->pol.org_domain ? o->pol.org_domain :
+	    pf_dmarc_org_known(c, o->model, from);
+}
+
+/*
+ * What differs between the two models: NULL, or "org_domain",
+ * "outcome" or both.  Organisational domains are compared only when the
+ * tree walk computed one (the PSL's costs nothing).
+ */
+static char *
+models_differ(pf_dmarc_ctx *c, const outcome *tw, const outcome *psl,
+	      const char *from)
+{
+	const char *a = org_of(c, tw, from), *b;
+	GString *d = g_string_new(NULL);
+
+	if (tw->st == PF_DNS_TEMPFAIL || psl->st == PF_DNS_TEMPFAIL) {
+		g_string_free(d, TRUE);
+		return NULL;
+	}
+	if (a && pf_dmarc_org_domain_of(c, PF_DMARC_PSL, from, &b, NULL) ==
+	    PF_DNS_OK && g_ascii_strcasecmp(a, b) != 0)
+		g_string_append(d, "org_domain");
+	if (strcmp(tw->summary->str, psl->summary->str) != 0)
+		g_string_append_printf(d, "%soutcome", d->len ? "," : "");
+	if (d->len == 0) {
+		g_string_free(d, TRUE);
+		return NULL;
+	}
+	return g_string_free(d, FALSE);
+}
+
+static void
+differ_facts(pf_result *r, pf_dmarc_ctx *c, const outcome *tw,
+	     const outcome *psl, const char *from, const char *differs)
+{
+	const char *o;
+
+	pf_result_fact(r, "psl_differs", "%s", differs);
+	o = org_of(c, psl, from);
+	if (o == NULL)
+		(void)pf_dmarc_org_domain_of(c, PF_DMARC_PSL, from, &o, NULL);
+	pf_result_fact(r, "psl_org_domain", "%s", o ? o : "-");
+	pf_result_fact(r, "psl_outcome", "%s", psl->summary->str);
+	o = org_of(c, tw, from);
+	pf_result_fact(r, "treewalk_org_domain", "%s", o ? o : "-");
+	pf_result_fact(r, "treewalk_outcome", "%s", tw->summary->str);
+}
+
+static pf_result *
+fail_result(pf_message *msg, const char *from, const outcome *o)
 {
 	const pf_dmarc_conf *dc = &msg->cfg->dmarc;
+	const pf_spf_state *spf = msg->state[PF_CHECK_SPF];
+	const pf_dmarc_policy *pol = &o->pol;
+	bool applied = policy_applied(dc, o);
+	GString *spf_why = g_string_new(NULL), *where = g_string_new(NULL);
 	pf_action action;
 	const char *code;
-	bool applied = true;
 	pf_result *r;
-	GString *spf_why = g_string_new(NULL);
 
-	if (dc->honour_pct && pol->rec.pct < 100)
-		applied = (unsigned)g_random_int_range(0, 100) < pol->rec.pct;
 	switch (pol->effective) {
 	case PF_DMARC_P_REJECT:
 		code = "dmarc.fail";
@@ -100,7 +218,7 @@ fail_result(pf_message *msg, const char *from, const pf_dmarc_policy *pol,
 	else if (spf->helo_identity)
 		g_string_printf(spf_why, "the null sender has no MAIL FROM "
 		    "domain to align");
-	else if (spf_pass_unaligned)
+	else if (o->spf_pass_unaligned)
 		g_string_printf(spf_why, "SPF passes for %s, which is not "
 		    "aligned with %s%s", spf->domain, from,
 		    pol->rec.aspf_strict ? " (aspf=s: strict)" : "");
@@ -109,14 +227,27 @@ fail_result(pf_message *msg, const char *from, const pf_dmarc_policy *pol,
 		    pf_spf_result_name(spf->result), spf->domain,
 		    spf->ips && *spf->ips ? " from " : "",
 		    spf->ips ? spf->ips : "");
+	if (pol->nonexistent)
+		g_string_printf(where, " (from the record of %s: %s does not "
+		    "exist in the DNS)", pol->domain, from);
+	else if (pol->inherited)
+		g_string_printf(where, " (inherited from %s%s)", pol->domain,
+		    o->model == PF_DMARC_PSL ||
+		    (pol->org_domain && strcmp(pol->org_domain,
+		    pol->domain) == 0) ? ", its organisational domain" :
+		    ", a public suffix domain");
+	if (!applied)
+		g_string_append(where, o->model == PF_DMARC_TREEWALK ?
+		    " in test mode (t=y): receivers apply it one level lower" :
+		    " with pct: this message falls outside the share it "
+		    "applies to");
 	r = pf_result_add(msg, PF_CHECK_DMARC, code, action,
 	    pol->effective == PF_DMARC_P_NONE ? 1 : 4, "550", "5.7.26");
 	pf_result_text(r, "DMARC would fail for the From domain %s, whose "
-	    "policy is p=%s%s (record at _dmarc.%s): %s, and no DKIM "
+	    "policy is %s=%s%s (record at _dmarc.%s): %s, and no DKIM "
 	    "signature preflight adds is aligned with %s%s",
-	    from, pf_dmarc_p_name(pol->effective),
-	    pol->inherited ? " (inherited from its organisational domain)" :
-	    "", pol->domain, spf_why->str, from,
+	    from, pol->tag, pf_dmarc_p_name(pol->effective), where->str,
+	    pol->domain, spf_why->str, from,
 	    pol->rec.adkim_strict ? " (adkim=s: strict)" : "");
 	pf_result_fix(r, "sign mail from %s with DKIM d=%s%s, or send it "
 	    "with an envelope sender at %s whose SPF record permits this "
@@ -126,8 +257,12 @@ fail_result(pf_message *msg, const char *from, const pf_dmarc_policy *pol,
 	    from, from);
 	pf_result_fact(r, "from_domain", "%s", from);
 	pf_result_fact(r, "policy", "%s", pf_dmarc_p_name(pol->effective));
+	pf_result_fact(r, "policy_tag", "%s", pol->tag);
 	pf_result_fact(r, "policy_domain", "%s", pol->domain);
-	pf_result_fact(r, "pct", "%u", pol->rec.pct);
+	if (pol->rec.pct < 100)
+		pf_result_fact(r, "pct", "%u", pol->rec.pct);
+	if (pol->rec.testing)
+		pf_result_fact(r, "testing", "yes");
 	pf_result_fact(r, "applied", "%s", applied ? "yes" : "no");
 	pf_result_fact(r, "dmarc_record", "%s", pol->text);
 	if (spf) {
@@ -135,63 +270,75 @@ fail_result(pf_message *msg, const char *from, const pf_dmarc_policy *pol,
 		pf_result_fact(r, "spf_domain", "%s", spf->domain);
 	}
 	g_string_free(spf_why, TRUE);
+	g_string_free(where, TRUE);
+	return r;
+}
+
+static pf_result *
+temperror_result(pf_message *msg, const char *from, const outcome *o)
+{
+	pf_result *r = pf_result_add(msg, PF_CHECK_DMARC, "dmarc.temperror",
+	    msg->cfg->dmarc.temperror_action, 0, "451", "4.7.24");
+
+	pf_result_text(r, "The DMARC policy of %s could not be looked up: %s",
+	    from, o->why->str);
+	pf_result_fix(r, "the message stays queued and is retried; if this "
+	    "persists, check the DNS servers of %s and this relay's resolver "
+	    "([dns] upstreams)", from);
+	pf_result_fact(r, "from_domain", "%s", from);
+	pf_result_fact(r, "error", "%s", o->why->str);
+	return r;
 }
 
 static void
 dmarc_evaluate(pf_message *msg)
 {
-	const pf_spf_state *spf = msg->state[PF_CHECK_SPF];
 	dmarc_state *st = g_new0(dmarc_state, 1);
-	pf_dmarc_policy pol;
-	GString *why = g_string_new(NULL);
-	const char *dkim_domain = NULL;
-	bool spf_aligned = false, spf_pass_unaligned = false;
-	pf_dns_status ds;
-	pf_result *r;
+	pf_dmarc_model m = (pf_dmarc_model)msg->cfg->dmarc.model;
+	pf_dmarc_ctx *c;
+	outcome mine, other;
+	const outcome *tw, *psl;
+	pf_result *r = NULL;
+	char *differs;
 
 	msg->state[PF_CHECK_DMARC] = st;
-	if ((st->from_domain = pf_from_domain(msg)) == NULL) {
-		st->result = NULL;	/* the From check reports why */
-		g_string_free(why, TRUE);
+	if ((st->from_domain = pf_from_domain(msg)) == NULL)
+		return;		/* the From check reports why */
+	c = pf_dmarc_ctx_new(pf_config_resolver(msg->cfg), psl_of(msg->cfg));
+	evaluate(msg, c, m, st->from_domain, &mine);
+	st->result = mine.result;
+	if (mine.st == PF_DNS_TEMPFAIL) {
+		(void)temperror_result(msg, st->from_domain, &mine);
+		outcome_clear(&mine);
+		pf_dmarc_ctx_free(&c);
 		return;
 	}
-	ds = pf_dmarc_lookup(pf_config_resolver(msg->cfg), psl_of(msg->cfg),
-			     st->from_domain, &pol, why);
-	if (ds == PF_DNS_TEMPFAIL) {
-		st->result = "temperror";
-		r = pf_result_add(msg, PF_CHECK_DMARC, "dmarc.temperror",
-		    msg->cfg->dmarc.temperror_action, 0, "451", "4.7.24");
-		pf_result_text(r, "The DMARC policy of %s could not be looked "
-		    "up: %s", st->from_domain, why->str);
-		pf_result_fix(r, "the message stays queued and is retried; if "
-		    "this persists, check the DNS servers of %s and this "
-		    "relay's resolver ([dns] upstreams)", st->from_domain);
-		pf_result_fact(r, "from_domain", "%s", st->from_domain);
-		pf_result_fact(r, "error", "%s", why->str);
-		g_string_free(why, TRUE);
-		return;
+	evaluate(msg, c, m == PF_DMARC_PSL ? PF_DMARC_TREEWALK : PF_DMARC_PSL,
+		 st->from_domain, &other);
+	tw = m == PF_DMARC_TREEWALK ? &mine : &other;
+	psl = m == PF_DMARC_TREEWALK ? &other : &mine;
+	if (mine.st == PF_DNS_OK)
+		st->policy = g_strdup(pf_dmarc_p_name(mine.pol.effective));
+	if (strcmp(mine.result, "fail") == 0)
+		r = fail_result(msg, st->from_domain, &mine);
+	if ((differs = models_differ(c, tw, psl, st->from_domain)) != NULL) {
+		if (r == NULL) {
+			r = pf_result_add(msg, PF_CHECK_DMARC,
+			    "dmarc.psl-differs", PF_ACTION_NONE, 0, NULL, NULL);
+			pf_result_text(r, "RFC 9989's DNS tree walk and RFC "
+			    "7489's Public Suffix List disagree for %s: %s by "
+			    "the tree walk, %s by the PSL; decided by %s",
+			    st->from_domain, tw->summary->str,
+			    psl->summary->str, pf_dmarc_model_name(m));
+			pf_result_fact(r, "from_domain", "%s",
+				       st->from_domain);
+		}
+		differ_facts(r, c, tw, psl, st->from_domain, differs);
+		g_free(differs);
 	}
-	g_string_free(why, TRUE);
-	if (ds != PF_DNS_OK) {
-		st->result = "none";
-		return;
-	}
-	st->policy = g_strdup(pf_dmarc_p_name(pol.effective));
-	if (spf && spf->result == PF_SPF_PASS && !spf->helo_identity) {
-		spf_aligned = pf_dmarc_aligned(psl_of(msg->cfg),
-		    st->from_domain, spf->domain, pol.rec.aspf_strict);
-		spf_pass_unaligned = !spf_aligned;
-	}
-	if (spf_aligned ||
-	    dkim_aligned(msg, st->from_domain, pol.rec.adkim_strict,
-			 &dkim_domain)) {
-		st->result = "pass";
-	} else {
-		st->result = "fail";
-		fail_result(msg, st->from_domain, &pol, spf,
-			    spf_pass_unaligned);
-	}
-	pf_dmarc_policy_clear(&pol);
+	outcome_clear(&mine);
+	outcome_clear(&other);
+	pf_dmarc_ctx_free(&c);
 }
 
 /* RFC 8601 header with the predicted results. */
@@ -252,6 +399,15 @@ dmarc_mode(pf_config *cfg)
 static int
 dmarc_configure(pf_config *cfg, GString *err)
 {
+	pf_dmarc_model m;
+
+	if (pf_dmarc_model_parse(cfg->dmarc.org_domain, &m) < 0) {
+		g_string_append_printf(err, "%s: [dmarc] org_domain: \"%s\" is "
+		    "neither treewalk nor psl\n",
+		    cfg->path ? cfg->path : "(config)", cfg->dmarc.org_domain);
+		return -1;
+	}
+	cfg->dmarc.model = (int)m;
 	if (cfg->dmarc.psl_file == NULL)
 		return 0;
 	if ((cfg->dmarc.psl = psl_load_file(cfg->dmarc.psl_file)) == NULL) {

@@ -35,11 +35,49 @@ parse_p(const char *v, pf_dmarc_p *out)
 	return 0;
 }
 
+static void
+parse_tag(pf_dmarc_record *rec, const char *name, const char *value,
+	  bool *have_p, bool *have_rua, GString *why)
+{
+	char *end;
+	long n;
+
+	if (g_ascii_strcasecmp(name, "p") == 0) {
+		if (parse_p(value, &rec->p) == 0)
+			*have_p = true;
+		else
+			g_string_append_printf(why, "invalid p=%s", value);
+	} else if (g_ascii_strcasecmp(name, "sp") == 0) {
+		rec->has_sp = parse_p(value, &rec->sp) == 0;
+	} else if (g_ascii_strcasecmp(name, "np") == 0) {
+		rec->has_np = parse_p(value, &rec->np) == 0;
+	} else if (g_ascii_strcasecmp(name, "adkim") == 0) {
+		rec->adkim_strict = g_ascii_strcasecmp(value, "s") == 0;
+	} else if (g_ascii_strcasecmp(name, "aspf") == 0) {
+		rec->aspf_strict = g_ascii_strcasecmp(value, "s") == 0;
+	} else if (g_ascii_strcasecmp(name, "t") == 0) {
+		rec->testing = g_ascii_strcasecmp(value, "y") == 0;
+	} else if (g_ascii_strcasecmp(name, "psd") == 0) {
+		if (g_ascii_strcasecmp(value, "y") == 0)
+			rec->psd = PF_DMARC_PSD_Y;
+		else if (g_ascii_strcasecmp(value, "n") == 0)
+			rec->psd = PF_DMARC_PSD_N;
+	} else if (g_ascii_strcasecmp(name, "rua") == 0) {
+		*have_rua = *value != '\0';
+	} else if (g_ascii_strcasecmp(name, "pct") == 0) {
+		n = strtol(value, &end, 10);
+		if (*value && *end == '\0' && n >= 0 && n <= 100)
+			rec->pct = (unsigned)n;
+	}
+	/* anything else: unknown tags are ignored (RFC 9989 4.7) */
+}
+
 int
 pf_dmarc_parse(const char *txt, pf_dmarc_record *rec, GString *why)
 {
 	gchar **tags = g_strsplit(txt, ";", -1);
-	bool have_p = false;
+	bool have_p = false, have_rua = false;
+	GString *p_why = g_string_new(NULL);
 	int rc = 0;
 
 	memset(rec, 0, sizeof(*rec));
@@ -67,40 +105,33 @@ pf_dmarc_parse(const char *txt, pf_dmarc_record *rec, GString *why)
 						"v=DMARC1");
 				rc = -1;
 			}
-		} else if (g_ascii_strcasecmp(name, "p") == 0) {
-			if (parse_p(value, &rec->p) < 0) {
-				g_string_append_printf(why, "invalid p=%s",
-						       value);
-				rc = -1;
-			}
-			have_p = true;
-		} else if (g_ascii_strcasecmp(name, "sp") == 0) {
-			rec->has_sp = parse_p(value, &rec->sp) == 0;
-		} else if (g_ascii_strcasecmp(name, "adkim") == 0) {
-			rec->adkim_strict = g_ascii_strcasecmp(value, "s") == 0;
-		} else if (g_ascii_strcasecmp(name, "aspf") == 0) {
-			rec->aspf_strict = g_ascii_strcasecmp(value, "s") == 0;
-		} else if (g_ascii_strcasecmp(name, "pct") == 0) {
-			char *end;
-			long n = strtol(value, &end, 10);
-
-			if (*value && *end == '\0' && n >= 0 && n <= 100)
-				rec->pct = (unsigned)n;
+		} else {
+			parse_tag(rec, name, value, &have_p, &have_rua, p_why);
 		}
 	}
 	g_strfreev(tags);
 	if (rc == 0 && !have_p) {
-		g_string_append(why, "no p= tag");
-		rc = -1;
+		/* no valid p: p=none when there is a rua (RFC 7489 6.6.3
+		 * step 6; RFC 9989 4.10.1), else not a policy record */
+		if (have_rua) {
+			rec->p = PF_DMARC_P_NONE;
+		} else {
+			g_string_append(why, p_why->len ? p_why->str :
+					"no p= tag");
+			rc = -1;
+		}
 	}
+	g_string_free(p_why, TRUE);
 	if (rc == 0 && !rec->has_sp)
 		rec->sp = rec->p;
+	if (rc == 0 && !rec->has_np)
+		rec->np = rec->sp;
 	return rc;
 }
 
 /* Plain DNS name syntax, so that comments and quotes never align. */
-static bool
-domain_syntax_ok(const char *d)
+bool
+pf_dmarc_domain_syntax_ok(const char *d)
 {
 	if (d == NULL || *d == '\0' || strlen(d) > 253)
 		return false;
@@ -117,7 +148,7 @@ pf_dmarc_org_domain(const psl_ctx_t *psl, const char *domain)
 	char *lower, *org = NULL;
 	const char *reg;
 
-	if (!domain_syntax_ok(domain))
+	if (!pf_dmarc_domain_syntax_ok(domain))
 		return NULL;
 	lower = g_ascii_strdown(domain, -1);
 	if (lower[strlen(lower) - 1] == '.')
@@ -136,7 +167,8 @@ pf_dmarc_aligned(const psl_ctx_t *psl, const char *from_domain,
 	char *a, *b;
 	bool same;
 
-	if (!domain_syntax_ok(from_domain) || !domain_syntax_ok(auth_domain))
+	if (!pf_dmarc_domain_syntax_ok(from_domain) ||
+	    !pf_dmarc_domain_syntax_ok(auth_domain))
 		return false;
 	if (g_ascii_strcasecmp(from_domain, auth_domain) == 0)
 		return true;
@@ -150,92 +182,14 @@ pf_dmarc_aligned(const psl_ctx_t *psl, const char *from_domain,
 	return same;
 }
 
-void
-pf_dmarc_policy_clear(pf_dmarc_policy *p)
-{
-	g_free(p->domain);
-	g_free(p->text);
-	memset(p, 0, sizeof(*p));
-}
-
-static char *
-printable(const char *s)
+char *
+pf_dmarc_printable(const char *s)
 {
 	GString *o = g_string_new(NULL);
 
-	for (; *s && o->len < 300; s++)
+	for (; s && *s && o->len < 300; s++)
 		g_string_append_c(o, (*s >= 0x20 && *s < 0x7f) ? *s : '?');
 	return g_string_free(o, FALSE);
-}
-
-/* One domain's _dmarc record: OK, NXDOMAIN (none usable) or TEMPFAIL. */
-static pf_dns_status
-lookup_one(pf_resolver *r, const char *domain, pf_dmarc_policy *out,
-	   GString *why)
-{
-	char *name = g_strconcat("_dmarc.", domain, NULL);
-	GPtrArray *txt = NULL;
-	pf_dns_status st = pf_dns_txt(r, name, &txt, why);
-	const char *found = NULL;
-	unsigned n = 0;
-
-	g_free(name);
-	if (st == PF_DNS_TEMPFAIL)
-		return st;
-	for (guint i = 0; txt && i < txt->len; i++) {
-		const char *t = txt->pdata[i];
-
-		if (g_ascii_strncasecmp(t, "v=DMARC1", 8) == 0 &&
-		    (t[8] == ';' || t[8] == ' ' || t[8] == '\0')) {
-			found = t;
-			n++;
-		}
-	}
-	st = PF_DNS_NXDOMAIN;
-	if (n == 1) {
-		GString *perr = g_string_new(NULL);
-
-		if (pf_dmarc_parse(found, &out->rec, perr) == 0) {
-			out->domain = g_strdup(domain);
-			out->text = printable(found);
-			st = PF_DNS_OK;
-		}
-		g_string_free(perr, TRUE);
-	}
-	if (txt)
-		g_ptr_array_unref(txt);
-	return st;
-}
-
-pf_dns_status
-pf_dmarc_lookup(pf_resolver *r, const psl_ctx_t *psl, const char *from_domain,
-		pf_dmarc_policy *out, GString *why)
-{
-	pf_dns_status st;
-	char *org;
-
-	memset(out, 0, sizeof(*out));
-	if (!domain_syntax_ok(from_domain))
-		return PF_DNS_NXDOMAIN;
-	st = lookup_one(r, from_domain, out, why);
-	if (st == PF_DNS_OK) {
-		out->effective = out->rec.p;
-		return st;
-	}
-	if (st == PF_DNS_TEMPFAIL)
-		return st;
-	org = pf_dmarc_org_domain(psl, from_domain);
-	if (org == NULL || g_ascii_strcasecmp(org, from_domain) == 0) {
-		g_free(org);
-		return PF_DNS_NXDOMAIN;
-	}
-	st = lookup_one(r, org, out, why);
-	g_free(org);
-	if (st == PF_DNS_OK) {
-		out->inherited = true;
-		out->effective = out->rec.sp;
-	}
-	return st;
 }
 
 static gpointer
@@ -273,7 +227,7 @@ pf_from_address(const pf_message *msg)
 	    list, 0)) &&
 	    (addr = internet_address_mailbox_get_addr(
 	    INTERNET_ADDRESS_MAILBOX(ia))) != NULL &&
-	    (at = strrchr(addr, '@')) != NULL && domain_syntax_ok(at + 1))
+	    (at = strrchr(addr, '@')) != NULL && pf_dmarc_domain_syntax_ok(at + 1))
 		address = g_ascii_strdown(addr, -1);
 	g_object_unref(list);
 	return address;

@@ -9,18 +9,18 @@
  *	char *pf_dmarc_org_domain(const psl_ctx_t *psl, const char *domain);
  *	bool pf_dmarc_aligned(const psl_ctx_t *psl, const char *from_domain,
  *			      const char *auth_domain, bool strict);
- *	pf_dns_status pf_dmarc_lookup(pf_resolver *r, const psl_ctx_t *psl,
- *				      const char *from_domain,
- *				      pf_dmarc_policy *out, GString *why);
- *	void pf_dmarc_policy_clear(pf_dmarc_policy *p);
  *	const char *pf_dmarc_p_name(pf_dmarc_p p);
+ *	bool pf_dmarc_domain_syntax_ok(const char *domain);
+ *	char *pf_dmarc_printable(const char *text);
  *	char *pf_from_domain(const pf_message *msg);
  *	char *pf_from_address(const pf_message *msg);
-char *pf_from_address(const pf_message *msg);
  * DESCRIPTION
  *	pf_dmarc_parse() reads one "v=DMARC1; p=...; ..." record (RFC 7489
- *	6.3): p (required), sp, adkim, aspf, pct; unknown tags are ignored.
- *	Returns 0, or -1 with a reason when it is not a usable record.
+ *	6.3, RFC 9989 4.7): p, sp, np, adkim, aspf, t, psd and the legacy
+ *	pct; unknown tags are ignored.  A record without a valid p but with
+ *	a rua tag is read as p=none (RFC 7489 6.6.3 step 6, RFC 9989
+ *	4.10.1).  np defaults to sp, sp to p.  Returns 0, or -1 with a
+ *	reason when it is not a usable record.
  *
  *	pf_dmarc_org_domain() returns the organisational domain (the
  *	registrable domain by the Public Suffix List), lower case, or NULL
@@ -30,11 +30,12 @@ char *pf_from_address(const pf_message *msg);
  *	DNS label syntax: names with characters outside letters, digits,
  *	'-', '_' and '.' never align (CVE-2020-12272 class).
  *
- *	pf_dmarc_lookup() finds the policy of from_domain: _dmarc.DOMAIN,
- *	else _dmarc.ORGDOMAIN, where several DMARC records or none count as
- *	no record.  PF_DNS_OK with out filled; PF_DNS_NXDOMAIN when there is
- *	no policy; PF_DNS_TEMPFAIL with a reason.  out->effective is sp for
- *	a subdomain whose policy came from its organisational domain.
+ *	Policy discovery (both models: RFC 9989's DNS tree walk and RFC
+ *	7489's Public Suffix List) lives in dmarc_walk.h.
+ *
+ *	pf_dmarc_domain_syntax_ok() says whether a name is plain DNS label
+ *	syntax; pf_dmarc_printable() returns a bounded printable copy of
+ *	DNS text (caller frees with g_free()).
  *
  *	pf_from_domain() returns the domain of the single mailbox in the
  *	single From header (GMime's parser), lower case, or NULL when the
@@ -57,32 +58,34 @@ typedef enum pf_dmarc_p {
 	PF_DMARC_P_REJECT,
 } pf_dmarc_p;
 
+/* RFC 9989 4.7 psd: y (a public suffix domain), n (an organisational
+ * domain), u (unknown, the default) */
+typedef enum pf_dmarc_psd {
+	PF_DMARC_PSD_U,
+	PF_DMARC_PSD_Y,
+	PF_DMARC_PSD_N,
+} pf_dmarc_psd;
+
 typedef struct pf_dmarc_record {
 	pf_dmarc_p p;
-	pf_dmarc_p sp;
+	pf_dmarc_p sp;		/* p when absent */
+	pf_dmarc_p np;		/* sp when absent (RFC 9989 4.7) */
 	bool has_sp;
+	bool has_np;
 	bool adkim_strict;
 	bool aspf_strict;
-	unsigned pct;		/* 0..100 */
+	unsigned pct;		/* 0..100; RFC 7489 only (RFC 9989 A.6) */
+	bool testing;		/* t=y (RFC 9989 4.7) */
+	pf_dmarc_psd psd;
 } pf_dmarc_record;
-
-typedef struct pf_dmarc_policy {
-	pf_dmarc_record rec;
-	char *domain;		/* where the record was found (without _dmarc) */
-	char *text;		/* the record, printable */
-	bool inherited;		/* from the organisational domain */
-	pf_dmarc_p effective;	/* p, or sp for an inherited subdomain */
-} pf_dmarc_policy;
 
 int pf_dmarc_parse(const char *txt, pf_dmarc_record *rec, GString *why);
 char *pf_dmarc_org_domain(const psl_ctx_t *psl, const char *domain);
 bool pf_dmarc_aligned(const psl_ctx_t *psl, const char *from_domain,
 		      const char *auth_domain, bool strict);
-pf_dns_status pf_dmarc_lookup(pf_resolver *r, const psl_ctx_t *psl,
-			      const char *from_domain, pf_dmarc_policy *out,
-			      GString *why);
-void pf_dmarc_policy_clear(pf_dmarc_policy *p);
 const char *pf_dmarc_p_name(pf_dmarc_p p);
+bool pf_dmarc_domain_syntax_ok(const char *domain);
+char *pf_dmarc_printable(const char *text);
 char *pf_from_domain(const pf_message *msg);
 char *pf_from_address(const pf_message *msg);
 void pf_gmime_init_once(void);

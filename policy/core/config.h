@@ -192,6 +192,8 @@ typedef struct pf_dmarc_conf {
 	bool auth_results;		/* add Authentication-Results */
 	char *psl_file;			/* or the built-in list */
 	void *psl;			/* psl_ctx_t, built at load */
+	char *org_domain;		/* "treewalk" or "psl" */
+	int model;			/* pf_dmarc_model, set at load */
 } pf_dmarc_conf;
 
 typedef struct pf_from_conf {

@@ -244,10 +244,20 @@ const conf_key pf_conf_keys[] = {
 	{"dmarc", "temperror_action", CT_ACTION, OFF(dmarc.temperror_action),
 	 "tempfail", 0, 0,
 	 "Action when the DMARC record cannot be looked up (451 4.7.24)."},
+	{"dmarc", "org_domain", CT_STR, OFF(dmarc.org_domain), "treewalk", 0,
+	 0,
+	 "How the organisational domain and the policy are found: treewalk "
+	 "(RFC 9989: a DNS tree walk of at most 8 lookups, psd=, np=, t=y; "
+	 "pct is ignored) or psl (RFC 7489 with the Public Suffix List, sp, "
+	 "pct). The other model is computed too: when the two disagree on "
+	 "the organisational domain (where the message needs it) or the "
+	 "outcome, the decision line and the audit record say so "
+	 "(dmarc.psl_differs)."},
 	{"dmarc", "honour_pct", CT_BOOL, OFF(dmarc.honour_pct), "yes", 0, 0,
-	 "With pct below 100, apply the policy's action to that percentage "
-	 "of failing messages (chosen at random, as receivers do) and "
-	 "annotate the rest."},
+	 "With org_domain = psl and pct below 100, apply the policy's action "
+	 "to that percentage of failing messages (chosen at random, as "
+	 "receivers do) and annotate the rest. RFC 9989 has no pct: with "
+	 "treewalk, t=y applies the policy one level lower instead."},
 	{"dmarc", "auth_results", CT_BOOL, OFF(dmarc.auth_results), "yes", 0,
 	 0,
 	 "Add an Authentication-Results header (RFC 8601) with the predicted "
