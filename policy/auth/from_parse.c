@@ -420,6 +420,9 @@ read_addr_spec(parse *ps, guint a, guint b, bool angle)
 		}
 	if (nat > 1)
 		amb(ps, A_OBSOLETE, "%u @ signs in the address", nat);
+	if (at + 1 < b && at > a && (tk_at(ps, at)->space ||
+				     tk_at(ps, at + 1)->space))
+		amb(ps, A_OBSOLETE, "spaces around the @ of the address");
 	for (guint i = a; i < at; i++) {
 		const token *t = tk_at(ps, i);
 
