@@ -50,14 +50,14 @@ tests_mime_stress_LDADD = $(POLICY_LIBS)
 INTEGRATION_TESTS = tests/integration/postfix.sh tests/integration/faults.sh \
 	tests/integration/load.sh tests/integration/dmarc.sh
 SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh tests/dkim.sh \
-	tests/content.sh \
+	tests/from.sh tests/content.sh \
 	tests/source-rules.sh tests/hardening.sh tests/spf-dmarc.sh \
 	tests/static-analysis.sh
 TESTS += $(SCRIPT_TESTS) $(INTEGRATION_TESTS)
 EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh \
 	tests/integration/smtp.py tests/deps.sh tests/run-all.sh tests/tap.sh \
 	tests/data tests/milter tests/knot.sh tests/dkim-verify.py \
-	tests/content-corpus.py tests/lsan.supp
+	tests/content-corpus.py tests/lsan.supp tests/from-corpus.py
 
 ## the OpenSPF RFC 7208 suite through the SPF layer (about 15 s; needs knot
 ## and python3-yaml): make check-rfc7208

@@ -400,10 +400,10 @@ from_check(pf_message *msg)
 		report_display(msg, "From", from.display, &from);
 		check_identity(msg, "From", from.addr);
 	}
-	if (sc.sender_h && read_author(msg, "Sender", sc.sender_h, &sender) &&
-	    (!from_ok || g_ascii_strcasecmp(sender.addr, from.addr) != 0)) {
+	if (sc.sender_h && read_author(msg, "Sender", sc.sender_h, &sender)) {
 		report_display(msg, "Sender", sender.display, &sender);
-		check_identity(msg, "Sender", sender.addr);
+		if (!from_ok || g_ascii_strcasecmp(sender.addr, from.addr) != 0)
+			check_identity(msg, "Sender", sender.addr);
 	}
 	check_reply_to(msg);
 out:
