@@ -70,8 +70,8 @@ void pf_message_add_dkim_domain(pf_message *msg, const char *domain);
  *	pf_message_add_header() are applied by the MTA glue only when the
  *	message is relayed; so are deletions requested with
  *	pf_message_delete_header() (index: the 1-based occurrence of name
- *	among the message's fields, as smfi_chgheader() counts), which the
- *	glue applies highest index first.
+ *	among the message's fields, as libmilter's change-header call
+ *	counts them), which the glue applies highest index first.
  *
  *	pf_message_add_dkim_domain() records a d= domain the DKIM check will
  *	sign this message with (msg->dkim_sign_domains), so that the DMARC
