@@ -22,6 +22,18 @@ escape_percent(const char *line)
 	return g_string_free(s, FALSE);
 }
 
+static gint
+cmp_index_desc(gconstpointer a, gconstpointer b, gpointer data)
+{
+	GArray *del = data;
+	const pf_header_ref *x = &g_array_index(del, pf_header_ref,
+						*(const guint *)a);
+	const pf_header_ref *y = &g_array_index(del, pf_header_ref,
+						*(const guint *)b);
+
+	return x->index < y->index ? 1 : x->index > y->index ? -1 : 0;
+}
+
 static int
 set_reply(SMFICTX *ctx, const pf_verdict *v)
 {
@@ -40,9 +52,43 @@ set_reply(SMFICTX *ctx, const pf_verdict *v)
 	return rc == MI_SUCCESS ? 0 : -1;
 }
 
+/*
+ * Deletions first, highest index of a name first: deleting the first of
+ * two fields would make the second one first (OpenDKIM CVE-2022-48521).
+ * Then additions, which (inserted at the top) move no index asked for.
+ */
+static int
+apply_deletions(SMFICTX *ctx, const pf_message *msg)
+{
+	GArray *del = msg->del_headers;
+	GArray *order = g_array_sized_new(FALSE, FALSE, sizeof(guint),
+					  del->len);
+	int rc = 0;
+
+	for (guint i = 0; i < del->len; i++)
+		g_array_append_val(order, i);
+	g_array_sort_with_data(order, cmp_index_desc, del);
+	for (guint k = 0; k < order->len && rc == 0; k++) {
+		const pf_header_ref *d = &g_array_index(del, pf_header_ref,
+		    g_array_index(order, guint, k));
+
+		if (smfi_chgheader(ctx, d->name, (int)d->index, NULL) !=
+		    MI_SUCCESS) {
+			pf_error("%s: cannot delete header %s #%u",
+				 msg->queue_id ? msg->queue_id : "NOQUEUE",
+				 d->name, d->index);
+			rc = -1;
+		}
+	}
+	g_array_free(order, TRUE);
+	return rc;
+}
+
 static int
 apply_edits(SMFICTX *ctx, const pf_message *msg, const pf_verdict *v)
 {
+	if (apply_deletions(ctx, msg) < 0)
+		return -1;
 	for (guint i = 0; i < msg->add_headers->len; i++) {
 		const pf_header *h = &g_array_index(msg->add_headers,
 						    pf_header, i);

@@ -9,8 +9,9 @@
  *	with a 5xx reply, tempfail -> SMFIS_TEMPFAIL with a 4xx reply,
  *	everything else continues), sets the multi-line reply with
  *	smfi_setmlreply() after doubling every "%", and at end of message
- *	applies header additions and quarantine.  It is the only caller of
- *	smfi_setmlreply(), smfi_addheader(), smfi_insheader() and
+ *	applies header deletions (highest index first), header additions
+ *	and quarantine.  It is the only caller of smfi_setmlreply(),
+ *	smfi_chgheader(), smfi_addheader(), smfi_insheader() and
  *	smfi_quarantine(); every return value is checked, and a failed
  *	modification turns the verdict into a tempfail (451 4.3.0) rather
  *	than relay the message unmodified; the caller logs the verdict after

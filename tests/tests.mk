@@ -14,7 +14,7 @@ UNIT_LDADD = $(POLICY_LIBS) $(CMOCKA_LIBS)
 
 if HAVE_CMOCKA
 UNIT_TESTS = tests/test_config tests/test_size tests/test_verdict tests/test_dmarc \
-	tests/test_dkim tests/test_links tests/test_spf
+	tests/test_dkim tests/test_links tests/test_spf tests/test_from
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 endif
@@ -37,6 +37,9 @@ tests_test_spf_LDADD = $(UNIT_LDADD)
 tests_test_links_SOURCES = tests/test_links.c tests/testutil.c tests/testutil.h
 tests_test_links_CFLAGS = $(UNIT_CFLAGS)
 tests_test_links_LDADD = $(UNIT_LDADD)
+tests_test_from_SOURCES = tests/test_from.c tests/testutil.c tests/testutil.h
+tests_test_from_CFLAGS = $(UNIT_CFLAGS)
+tests_test_from_LDADD = $(UNIT_LDADD)
 tests_test_verdict_SOURCES = tests/test_verdict.c tests/testutil.c tests/testutil.h
 tests_test_verdict_CFLAGS = $(UNIT_CFLAGS)
 tests_test_verdict_LDADD = $(UNIT_LDADD)
@@ -48,9 +51,9 @@ tests_mime_stress_LDADD = $(POLICY_LIBS)
 
 ## scripts that drive the built programs
 INTEGRATION_TESTS = tests/integration/postfix.sh tests/integration/faults.sh \
-	tests/integration/load.sh tests/integration/dmarc.sh
+	tests/integration/load.sh tests/integration/dmarc.sh tests/integration/from.sh
 SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh tests/dkim.sh \
-	tests/content.sh \
+	tests/from.sh tests/content.sh \
 	tests/source-rules.sh tests/hardening.sh tests/spf-dmarc.sh tests/spf-diff.sh \
 	tests/dmarc9989.sh \
 	tests/static-analysis.sh
@@ -58,7 +61,8 @@ TESTS += $(SCRIPT_TESTS) $(INTEGRATION_TESTS)
 EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh \
 	tests/integration/smtp.py tests/deps.sh tests/run-all.sh tests/tap.sh \
 	tests/data tests/milter tests/knot.sh tests/ports.sh tests/dkim-verify.py \
-	tests/content-corpus.py tests/lsan.supp tests/spf-diff.py tests/spf-diff
+	tests/content-corpus.py tests/lsan.supp tests/spf-diff.py tests/spf-diff \
+	tests/from-corpus.py
 
 ## the OpenSPF RFC 7208 suite through the SPF layer (about 15 s; needs knot
 ## and python3-yaml): make check-rfc7208

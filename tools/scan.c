@@ -13,7 +13,8 @@
  *	be signed with, for the DMARC prediction.  It prints one decision line per decision, the same
  *	line the milter logs (--json: one JSON object per decision), with the
  *	reply lines for refusals, and with --emit writes the message as it
- *	would be relayed: added headers in the places the MTA puts them.
+ *	would be relayed: added headers in the places the MTA puts them,
+ *	deleted ones left out.  --smtputf8 sends MAIL FROM with SMTPUTF8.
  *
  *	pf_cmd_config() prints the annotated sample configuration, the
  *	defaults, or the effective configuration, or checks a file.
@@ -41,6 +42,7 @@ typedef struct scan_opts {
 	const char *auth_user;
 	const char *emit;
 	bool json;
+	bool smtputf8;
 	const char *file;
 } scan_opts;
 
@@ -125,6 +127,52 @@ emit_header(FILE *fp, const pf_header *h, const char *eol)
 	fputs(eol, fp);
 }
 
+/* Is the nth field named name (1-based) one the checks asked to delete? */
+static bool
+deleted(const pf_message *msg, const char *name, size_t len, unsigned nth)
+{
+	for (guint i = 0; i < msg->del_headers->len; i++) {
+		const pf_header_ref *d = &g_array_index(msg->del_headers,
+							pf_header_ref, i);
+
+		if (d->index == nth && strlen(d->name) == len &&
+		    g_ascii_strncasecmp(d->name, name, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The original header block, less the deleted fields (as the MTA would). */
+static void
+emit_original(FILE *fp, const pf_message *msg, const unsigned char *p,
+	      size_t len)
+{
+	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal,
+						 g_free, NULL);
+	bool skip = false;
+
+	for (size_t off = 0; off < len;) {
+		const unsigned char *lf = memchr(p + off, '\n', len - off);
+		size_t n = lf ? (size_t)(lf - (p + off)) + 1 : len - off;
+		const char *line = (const char *)p + off;
+
+		if (*line != ' ' && *line != '\t') {
+			const char *colon = memchr(line, ':', n);
+			size_t nl = colon ? (size_t)(colon - line) : 0;
+			char *key = g_ascii_strdown(line, (gssize)nl);
+			unsigned nth = GPOINTER_TO_UINT(
+			    g_hash_table_lookup(seen, key)) + 1;
+
+			skip = colon && deleted(msg, line, nl, nth);
+			g_hash_table_replace(seen, key, GUINT_TO_POINTER(nth));
+		}
+		if (!skip)
+			fwrite(line, 1, n, fp);
+		off += n;
+	}
+	g_hash_table_destroy(seen);
+}
+
 static int
 emit_message(const char *path, const pf_message *msg, const GByteArray *raw,
 	     size_t body_off, const char *eol)
@@ -144,7 +192,8 @@ emit_message(const char *path, const pf_message *msg, const GByteArray *raw,
 					pf_header, i), eol);
 		}
 	/* original headers, then appended ones, then the separator */
-	fwrite(raw->data, 1, body_off ? body_off - strlen(eol) : raw->len, fp);
+	emit_original(fp, msg, raw->data,
+		      body_off ? body_off - strlen(eol) : raw->len);
 	for (guint i = 0; i < n; i++)
 		if (!g_array_index(msg->add_prepend, gboolean, i)) {
 			emit_header(fp, &g_array_index(msg->add_headers,
@@ -179,6 +228,7 @@ scan_run(const scan_opts *o, pf_config *cfg)
 	pf_message *msg;
 	pf_verdict *v;
 	pf_feed_info fi = {0, "\n"};
+	char *utf8_args[] = {(char *)"SMTPUTF8", NULL};
 	int rc = 0;
 
 	if (raw == NULL)
@@ -188,7 +238,8 @@ scan_run(const scan_opts *o, pf_config *cfg)
 	pf_message_set_auth_user(msg, o->auth_user);
 	for (guint i = 0; i < o->dkim_domains->len; i++)	/* tests */
 		pf_message_add_dkim_domain(msg, o->dkim_domains->pdata[i]);
-	if ((v = pf_pipeline_mail(tx, o->from ? o->from : "", NULL)) != NULL) {
+	if ((v = pf_pipeline_mail(tx, o->from ? o->from : "",
+				  o->smtputf8 ? utf8_args : NULL)) != NULL) {
 		print_decision(msg, v, o->json);
 		goto done;
 	}
@@ -227,6 +278,7 @@ pf_cmd_scan(int argc, char **argv)
 		{"emit", required_argument, NULL, 'e'},
 		{"json", no_argument, NULL, 'j'},
 		{"dkim-domain", required_argument, NULL, 'D'},
+		{"smtputf8", no_argument, NULL, 'U'},
 		{NULL, 0, NULL, 0},
 	};
 	scan_opts o = {.config = PF_DEFAULT_CONFIG};
@@ -237,7 +289,7 @@ pf_cmd_scan(int argc, char **argv)
 	o.rcpts = g_ptr_array_new();
 	o.dkim_domains = g_ptr_array_new();
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:i:H:f:r:a:e:jD:", longopts,
+	while ((ch = getopt_long(argc, argv, "c:i:H:f:r:a:e:jD:U", longopts,
 				 NULL)) != -1) {
 		switch (ch) {
 		case 'c': o.config = optarg; explicit_config = true; break;
@@ -249,6 +301,7 @@ pf_cmd_scan(int argc, char **argv)
 		case 'e': o.emit = optarg; break;
 		case 'j': o.json = true; break;
 		case 'D': g_ptr_array_add(o.dkim_domains, optarg); break;
+		case 'U': o.smtputf8 = true; break;
 		default:
 			g_ptr_array_free(o.rcpts, TRUE);
 			g_ptr_array_free(o.dkim_domains, TRUE);

@@ -200,6 +200,8 @@ typedef struct pf_from_conf {
 	pf_mode mode;
 	pf_action action;		/* malformed From */
 	pf_action display_action;	/* display-name spoofing */
+	pf_action ambiguous_action;	/* more than one reading */
+	bool remove_auth_results;	/* forged ones under our authserv-id */
 	char *sasl_senders;		/* table: user -> addresses/domains */
 	pf_action identity_action;
 	pf_table *sasl_table;

@@ -69,7 +69,9 @@ const conf_key pf_conf_keys[] = {
 	 1024, 1ULL << 30,
 	 "Bytes of header fields kept in memory per message. Fields beyond "
 	 "it are still counted for the size check but not kept, and checks "
-	 "that read headers see only the ones kept."},
+	 "that read headers see only the ones kept; author, DKIM-signed and "
+	 "Authentication-Results fields are kept wherever they stand (64 at "
+	 "most past the limit, more: from.header-overflow)."},
 
 	{"dns", "upstreams", CT_STR, OFF(dns.upstreams), "", 0, 0,
 	 "DNS servers to forward every lookup to, as \"address[@port]\" "
@@ -114,17 +116,33 @@ const conf_key pf_conf_keys[] = {
 	 "matches subdomains. Empty: none."},
 
 	{"from", "mode", CT_MODE, OFF(from.mode), "enforce", 0, 0,
-	 "off, monitor (log only) or enforce: the From header is parsed with "
-	 "GMime; several From headers, several or no mailboxes, an address "
-	 "without a domain, or a display name showing another address are "
+	 "off, monitor (log only) or enforce: From and Sender are read once, "
+	 "strictly, from the raw bytes; several From headers, several or no "
+	 "mailboxes, an address without a domain, a header other parsers "
+	 "read differently, or a display name showing another address are "
 	 "findings."},
 	{"from", "action", CT_ACTION, OFF(from.action), "reject", 0, 0,
 	 "Action for a malformed From header (550 5.6.0) or several From "
 	 "headers or mailboxes (550 5.7.1)."},
+	{"from", "ambiguous_action", CT_ACTION, OFF(from.ambiguous_action),
+	 "reject", 0, 0,
+	 "Action when From or Sender can be read more than one way "
+	 "(from.ambiguous, 550 5.7.1): \";\" between mailboxes, comments "
+	 "holding addresses, group or obsolete syntax (\"From :\"), quoted "
+	 "local parts holding @ or <, control bytes, NUL, a bare CR in any "
+	 "header, 8-bit bytes without RFC 2047 or SMTPUTF8, encoded words "
+	 "decoding to address syntax, a trailing dot in the domain."},
 	{"from", "display_action", CT_ACTION, OFF(from.display_action),
 	 "reject", 0, 0,
-	 "Action when the display name shows an address or domain other than "
-	 "the real address (550 5.7.1)."},
+	 "Action when the display name of From, Sender or Reply-To shows an "
+	 "address or domain other than the real one, also through Unicode "
+	 "look-alikes (UTS #39), or when the address's own domain is a "
+	 "look-alike (from.display-spoof, 550 5.7.1)."},
+	{"from", "remove_auth_results", CT_BOOL, OFF(from.remove_auth_results),
+	 "yes", 0, 0,
+	 "Remove every Authentication-Results header the sender wrote under "
+	 "preflight's authserv-id (RFC 8601 section 5) before relaying, and "
+	 "log it (from.auth-results-removed)."},
 	{"from", "sasl_senders", CT_STR, OFF(from.sasl_senders), "", 0, 0,
 	 "Table of SASL login -> From addresses or domains it may use "
 	 "(\"alice alice@example.com @example.org\"; @domain or a bare domain "
@@ -132,8 +150,8 @@ const conf_key pf_conf_keys[] = {
 	 "SASL login are not checked. Empty: off."},
 	{"from", "identity_action", CT_ACTION, OFF(from.identity_action),
 	 "reject", 0, 0,
-	 "Action when a SASL user sends with a From address the sasl_senders "
-	 "table does not allow (550 5.7.1)."},
+	 "Action when a SASL user sends with a From (or Sender) address the "
+	 "sasl_senders table does not allow (550 5.7.1)."},
 
 	{"dkim", "mode", CT_MODE, OFF(dkim.mode), "enforce", 0, 0,
 	 "off, monitor or enforce. Nothing is signed until a key is "

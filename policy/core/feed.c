@@ -71,7 +71,8 @@ pf_feed_raw(pf_pipeline *p, const unsigned char *data, size_t len,
 			const char *colon = memchr(line, ':', n);
 
 			if (have)
-				pf_pipeline_header(p, name->str, value->str);
+				pf_pipeline_header_len(p, name->str, value->str,
+						       value->len);
 			have = true;
 			g_string_truncate(name, 0);
 			g_string_truncate(value, 0);
@@ -91,7 +92,7 @@ pf_feed_raw(pf_pipeline *p, const unsigned char *data, size_t len,
 		off += n + eollen;
 	}
 	if (have)
-		pf_pipeline_header(p, name->str, value->str);
+		pf_pipeline_header_len(p, name->str, value->str, value->len);
 	g_string_free(name, TRUE);
 	g_string_free(value, TRUE);
 	if (info) {

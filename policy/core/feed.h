@@ -8,7 +8,8 @@
  *	Splits data into header fields and body and feeds them to p after
  *	MAIL FROM and RCPT have been fed: each header (name, value without
  *	the space after the colon, folded lines joined with LF, as Postfix
- *	passes them), end of headers, the body in 64 KB chunks with CRLF line
+ *	passes them; a NUL byte stays in the value, which is passed with its
+ *	length), end of headers, the body in 64 KB chunks with CRLF line
  *	ends, end of message.  Returns the verdict of end of headers when it
  *	refuses early, else the end-of-message verdict (owned by p).
  *

@@ -46,6 +46,12 @@ header_clear(gpointer p)
 }
 
 static void
+header_ref_clear(gpointer p)
+{
+	g_free(((pf_header_ref *)p)->name);
+}
+
+static void
 fact_clear(gpointer p)
 {
 	pf_fact *f = p;
@@ -88,6 +94,8 @@ pf_message_new(pf_config *cfg, const pf_conninfo *conn)
 	msg->add_headers = g_array_new(FALSE, TRUE, sizeof(pf_header));
 	g_array_set_clear_func(msg->add_headers, header_clear);
 	msg->add_prepend = g_array_new(FALSE, TRUE, sizeof(gboolean));
+	msg->del_headers = g_array_new(FALSE, TRUE, sizeof(pf_header_ref));
+	g_array_set_clear_func(msg->del_headers, header_ref_clear);
 	msg->dkim_sign_domains = g_ptr_array_new_with_free_func(g_free);
 	return msg;
 }
@@ -114,6 +122,7 @@ pf_message_free(pf_message **msgp)
 	g_ptr_array_free(msg->results, TRUE);
 	g_array_free(msg->add_headers, TRUE);
 	g_array_free(msg->add_prepend, TRUE);
+	g_array_free(msg->del_headers, TRUE);
 	g_ptr_array_free(msg->dkim_sign_domains, TRUE);
 	pf_config_unref(&msg->cfg);
 	g_free(msg);
@@ -160,6 +169,8 @@ pf_message_set_sender(pf_message *msg, const char *sender,
 	for (; esmtp_args && *esmtp_args; esmtp_args++) {
 		const char *arg = *esmtp_args;
 
+		if (g_ascii_strcasecmp(arg, "SMTPUTF8") == 0)
+			msg->smtputf8 = true;
 		if (g_ascii_strncasecmp(arg, "SIZE=", 5) == 0) {
 			char *end;
 			long long n = strtoll(arg + 5, &end, 10);
@@ -185,25 +196,75 @@ pf_message_refuse_rcpt(pf_message *msg)
 	msg->rcpts_refused++;
 }
 
+/*
+ * Fields kept even past max_header_size: the author fields, what DKIM
+ * signs and Authentication-Results (whose index the MTA counts when one
+ * is deleted).  A name written with blanks before the colon ("From :")
+ * counts as the name.  Dropping one silently would let a From placed
+ * after a large header go unchecked.
+ */
+static bool
+key_field(const char *name)
+{
+	static const char *const keep[] = {
+		"From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date",
+		"Message-ID", "In-Reply-To", "References", "MIME-Version",
+		"Content-Type", "Content-Transfer-Encoding", "DKIM-Signature",
+		"Authentication-Results", "List-Unsubscribe",
+		"List-Unsubscribe-Post", NULL,
+	};
+	size_t n = strlen(name);
+
+	while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t'))
+		n--;
+	for (unsigned i = 0; keep[i]; i++)
+		if (strlen(keep[i]) == n && g_ascii_strncasecmp(keep[i], name,
+								n) == 0)
+			return true;
+	return false;
+}
+
 void
 pf_message_store_header(pf_message *msg, const char *name,
 			const char *value)
 {
-	pf_header h;
+	pf_message_store_header_len(msg, name, value,
+				    value ? strlen(value) : 0);
+}
+
+void
+pf_message_store_header_len(pf_message *msg, const char *name,
+			    const char *value, size_t value_len)
+{
+	pf_header h = {0};
 	size_t len;
+	bool fits;
 
 	name = name ? name : "";
 	value = value ? value : "";
-	len = strlen(name) + 2 + strlen(value) + 2;
+	len = strlen(name) + 2 + value_len + 2;
 	msg->header_bytes += len;
-	if (msg->header_kept + len <= msg->cfg->max_header_size) {
-		h.name = g_strdup(name);
-		h.value = g_strdup(value);
-		g_array_append_val(msg->headers, h);
-		msg->header_kept += len;
-	} else {
-		msg->headers_dropped++;
+	fits = msg->header_kept + len <= msg->cfg->max_header_size;
+	if (!fits && key_field(name)) {
+		if (msg->headers_key_extra >= PF_HEADER_KEY_EXTRA) {
+			msg->headers_key_lost++;
+			msg->headers_dropped++;
+			return;
+		}
+		msg->headers_key_extra++;
+		fits = true;
 	}
+	if (!fits) {
+		msg->headers_dropped++;
+		return;
+	}
+	h.name = g_strdup(name);
+	h.value = g_malloc(value_len + 1);
+	memcpy(h.value, value, value_len);
+	h.value[value_len] = '\0';
+	h.value_len = value_len;
+	g_array_append_val(msg->headers, h);
+	msg->header_kept += len;
 }
 
 void
@@ -410,11 +471,20 @@ void
 pf_message_add_header(pf_message *msg, const char *name, const char *value,
 		      bool prepend)
 {
-	pf_header h = {g_strdup(name), g_strdup(value)};
+	pf_header h = {g_strdup(name), g_strdup(value),
+		       value ? strlen(value) : 0};
 	gboolean p = prepend;
 
 	g_array_append_val(msg->add_headers, h);
 	g_array_append_val(msg->add_prepend, p);
+}
+
+void
+pf_message_delete_header(pf_message *msg, const char *name, unsigned index)
+{
+	pf_header_ref d = {g_strdup(name), index};
+
+	g_array_append_val(msg->del_headers, d);
 }
 
 void

@@ -11,6 +11,8 @@
  *	void pf_message_refuse_rcpt(pf_message *msg);
  *	void pf_message_store_header(pf_message *msg, const char *name,
  *				     const char *value);
+ *	void pf_message_store_header_len(pf_message *msg, const char *name,
+ *					 const char *value, size_t len);
  *	void pf_message_end_headers(pf_message *msg);
  *	void pf_message_store_body(pf_message *msg,
  *				   const unsigned char *data, size_t len);
@@ -25,7 +27,11 @@
  *	void pf_result_fact(pf_result *r, const char *key, const char *fmt, ...);
  *	void pf_message_add_header(pf_message *msg, const char *name,
  *				   const char *value, bool prepend);
- *	void pf_message_add_dkim_domain(pf_message *msg, const char *domain);
+ *	void pf_message_delete_header(pf_message *msg, const char *name,
+ *				      unsigned index);
+ *	void pf_message_delete_header(pf_message *msg, const char *name,
+			      unsigned index);
+void pf_message_add_dkim_domain(pf_message *msg, const char *domain);
  *	const char *pf_message_header_get(const pf_message *msg,
  *					  const char *name, unsigned nth);
  * DESCRIPTION
@@ -45,7 +51,15 @@
  *	Header values are taken as the MTA passes them (without the space
  *	after the colon; folded lines keep their line breaks).  Fields are
  *	kept in msg->headers up to cfg->max_header_size bytes; further ones
- *	are counted (header_bytes, headers_dropped) but not kept.  Body bytes
+ *	are counted (header_bytes, headers_dropped) but not kept, except the
+ *	author, DKIM-signed and Authentication-Results fields: up to
+ *	PF_HEADER_KEY_EXTRA of those are kept wherever they stand
+ *	(headers_key_extra), and any further one is counted in
+ *	headers_key_lost so that a check can refuse the message rather than
+ *	read it without them.  _store_header_len() takes a value that may
+ *	hold NUL bytes (h->value_len says how long it is; the milter gets
+ *	values cut at the first NUL, preflight scan gets them whole).
+ *	"SMTPUTF8" among the MAIL FROM parameters sets msg->smtputf8.  Body bytes
  *	are counted in full; the first cfg->max_scan_size bytes are kept in
  *	msg->body for content checks, and msg->body_truncated says when more
  *	came.
@@ -54,7 +68,10 @@
  *	_text (what is wrong, with the values), _fix (what to do) and _fact
  *	(key=value for the log line) helpers.  Header edits requested with
  *	pf_message_add_header() are applied by the MTA glue only when the
- *	message is relayed.
+ *	message is relayed; so are deletions requested with
+ *	pf_message_delete_header() (index: the 1-based occurrence of name
+ *	among the message's fields, as libmilter's change-header call
+ *	counts them), which the glue applies highest index first.
  *
  *	pf_message_add_dkim_domain() records a d= domain the DKIM check will
  *	sign this message with (msg->dkim_sign_domains), so that the DMARC
@@ -98,7 +115,15 @@ typedef struct pf_conninfo {
 typedef struct pf_header {
 	char *name;
 	char *value;
+	size_t value_len;	/* bytes in value (a NUL may be inside) */
 } pf_header;
+
+typedef struct pf_header_ref {
+	char *name;
+	unsigned index;		/* 1-based, among fields of this name */
+} pf_header_ref;
+
+#define PF_HEADER_KEY_EXTRA 64	/* key fields kept past max_header_size */
 
 typedef struct pf_fact {
 	char *key;
@@ -138,6 +163,9 @@ typedef struct pf_message {
 	size_t header_bytes;		/* as "Name: value\r\n" */
 	size_t header_kept;		/* bytes of the fields in headers */
 	unsigned headers_dropped;	/* fields beyond max_header_size */
+	unsigned headers_key_extra;	/* key fields kept beyond it */
+	unsigned headers_key_lost;	/* key fields not kept even so */
+	bool smtputf8;			/* MAIL FROM ... SMTPUTF8 */
 	size_t body_bytes;
 	GByteArray *body;		/* first max_scan_size bytes */
 	bool body_truncated;
@@ -152,6 +180,7 @@ typedef struct pf_message {
 	GPtrArray *results;		/* pf_result * */
 	GArray *add_headers;		/* pf_header, to add when relayed */
 	GArray *add_prepend;		/* gboolean per add_headers entry */
+	GArray *del_headers;		/* pf_header_ref, to delete when relayed */
 	pf_stage stage;			/* last stage fed (set by the pipeline) */
 
 	/* d= domains the DKIM check will sign with (char *), set by it
@@ -172,6 +201,8 @@ void pf_message_add_rcpt(pf_message *msg, const char *rcpt);
 void pf_message_refuse_rcpt(pf_message *msg);
 void pf_message_store_header(pf_message *msg, const char *name,
 			     const char *value);
+void pf_message_store_header_len(pf_message *msg, const char *name,
+				 const char *value, size_t value_len);
 void pf_message_end_headers(pf_message *msg);
 void pf_message_store_body(pf_message *msg, const unsigned char *data,
 			   size_t len);
@@ -197,6 +228,8 @@ const char *pf_result_fact_get(const pf_result *r, const char *key);
 
 void pf_message_add_header(pf_message *msg, const char *name,
 			   const char *value, bool prepend);
+void pf_message_delete_header(pf_message *msg, const char *name,
+			      unsigned index);
 void pf_message_add_dkim_domain(pf_message *msg, const char *domain);
 
 #endif

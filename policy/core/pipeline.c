@@ -2,6 +2,8 @@
  * NAME
  *	pipeline - one transaction's way through the checks (see pipeline.h)
  */
+#include <string.h>
+
 #include "core/check.h"
 #include "core/pipeline.h"
 
@@ -72,7 +74,14 @@ pf_pipeline_rcpt(pf_pipeline *p, const char *rcpt)
 void
 pf_pipeline_header(pf_pipeline *p, const char *name, const char *value)
 {
-	pf_message_store_header(p->msg, name, value);
+	pf_pipeline_header_len(p, name, value, value ? strlen(value) : 0);
+}
+
+void
+pf_pipeline_header_len(pf_pipeline *p, const char *name, const char *value,
+		       size_t len)
+{
+	pf_message_store_header_len(p->msg, name, value, len);
 	p->msg->stage = PF_STAGE_HEADER;
 	pf_checks_run(p->msg, PF_STAGE_HEADER);
 }

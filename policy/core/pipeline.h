@@ -10,6 +10,8 @@
  *	pf_verdict *pf_pipeline_rcpt(pf_pipeline *p, const char *rcpt);
  *	void pf_pipeline_header(pf_pipeline *p, const char *name,
  *				const char *value);
+ *	void pf_pipeline_header_len(pf_pipeline *p, const char *name,
+ *				    const char *value, size_t len);
  *	pf_verdict *pf_pipeline_eoh(pf_pipeline *p);
  *	void pf_pipeline_body(pf_pipeline *p, const unsigned char *data,
  *			      size_t len);
@@ -21,6 +23,8 @@
  *	refuse, asks the verdict engine (verdict.h).  The MTA glue (milter/)
  *	and the file driver (feed.h, for preflight scan) both drive a
  *	transaction through these calls only.
+ *
+ *	pf_pipeline_header_len() takes a value that may hold NUL bytes.
  *
  *	pf_pipeline_new() makes the message (MAIL FROM comes next);
  *	pf_pipeline_free() releases the checks' per-message state, the
@@ -52,6 +56,8 @@ pf_verdict *pf_pipeline_mail(pf_pipeline *p, const char *sender,
 			     char *const *esmtp_args);
 pf_verdict *pf_pipeline_rcpt(pf_pipeline *p, const char *rcpt);
 void pf_pipeline_header(pf_pipeline *p, const char *name, const char *value);
+void pf_pipeline_header_len(pf_pipeline *p, const char *name,
+			    const char *value, size_t len);
 pf_verdict *pf_pipeline_eoh(pf_pipeline *p);
 void pf_pipeline_body(pf_pipeline *p, const unsigned char *data, size_t len);
 pf_verdict *pf_pipeline_eom(pf_pipeline *p);
