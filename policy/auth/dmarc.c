@@ -9,6 +9,7 @@
 #include <gmime/gmime.h>
 
 #include "auth/dmarc.h"
+#include "auth/from_parse.h"
 
 const char *
 pf_dmarc_p_name(pf_dmarc_p p)
@@ -210,26 +211,27 @@ pf_gmime_init_once(void)
 char *
 pf_from_address(const pf_message *msg)
 {
-	const char *value;
-	InternetAddressList *list;
-	InternetAddress *ia;
-	const char *addr, *at;
+	const pf_header *h = NULL;
+	pf_mailbox mb;
 	char *address = NULL;
 
-	if (pf_message_header_count(msg, "From") != 1 ||
-	    (value = pf_message_header_get(msg, "From", 0)) == NULL)
+	if (pf_message_header_count(msg, "From") != 1)
 		return NULL;
-	pf_gmime_init_once();
-	if ((list = internet_address_list_parse(NULL, value)) == NULL)
+	for (guint i = 0; i < msg->headers->len && h == NULL; i++) {
+		const pf_header *f = &g_array_index(msg->headers, pf_header, i);
+
+		if (g_ascii_strcasecmp(f->name, "From") == 0)
+			h = f;
+	}
+	if (h == NULL)
 		return NULL;
-	if (internet_address_list_length(list) == 1 &&
-	    INTERNET_ADDRESS_IS_MAILBOX(ia = internet_address_list_get_address(
-	    list, 0)) &&
-	    (addr = internet_address_mailbox_get_addr(
-	    INTERNET_ADDRESS_MAILBOX(ia))) != NULL &&
-	    (at = strrchr(addr, '@')) != NULL && pf_dmarc_domain_syntax_ok(at + 1))
-		address = g_ascii_strdown(addr, -1);
-	g_object_unref(list);
+	/* the From check's own reading: what receivers read, or nothing */
+	pf_mailbox_parse(h->value, h->value_len, msg->smtputf8 ?
+			 PF_ADDR_SMTPUTF8 : 0, &mb);
+	if (mb.status == PF_ADDR_ONE && mb.addr && mb.domain_ascii &&
+	    pf_dmarc_domain_syntax_ok(mb.domain_ascii))
+		address = g_ascii_strdown(mb.addr, -1);
+	pf_mailbox_clear(&mb);
 	return address;
 }
 

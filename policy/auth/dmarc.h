@@ -38,9 +38,11 @@
  *	DNS text (caller frees with g_free()).
  *
  *	pf_from_domain() returns the domain of the single mailbox in the
- *	single From header (GMime's parser), lower case, or NULL when the
- *	header is missing, repeated, or not exactly one mailbox with a
- *	domain (the From check reports those).  Caller frees with g_free().
+ *	single From header, read strictly as the From check reads it
+ *	(from_parse.h: A-labels, lower case), or NULL when the header is
+ *	missing, repeated, ambiguous or not exactly one mailbox with a
+ *	domain (the From check reports those).  pf_from_address() returns
+ *	local@domain the same way.  Caller frees with g_free().
  */
 #ifndef PF_DMARC_H
 #define PF_DMARC_H
