@@ -166,6 +166,23 @@ pf_cmd_dns_lookup(int argc, char **argv)
 	return 0;
 }
 
+int
+pf_tool_spf_open(const char *path, pf_config **cfg, pf_spf **spf)
+{
+	GString *err = g_string_new(NULL);
+
+	*spf = NULL;
+	if ((*cfg = pf_config_load(path, err)) == NULL ||
+	    (*spf = pf_spf_new(pf_config_resolver(*cfg), err)) == NULL) {
+		fputs(err->str, stderr);
+		g_string_free(err, TRUE);
+		pf_config_unref(cfg);
+		return -1;
+	}
+	g_string_free(err, TRUE);
+	return 0;
+}
+
 /*
  * preflight spf-eval [-c FILE] [--libspf2]: reads "IP<TAB>MAILFROM<TAB>HELO"
  * lines on standard input and prints "RESULT<TAB>DNS_LOOKUPS<TAB>VOIDS<TAB>
@@ -177,7 +194,6 @@ int
 pf_cmd_spf_eval(int argc, char **argv)
 {
 	const char *path = PF_DEFAULT_CONFIG;
-	GString *err = g_string_new(NULL);
 	pf_config *cfg;
 	pf_spf *spf;
 	char line[8192];
@@ -192,15 +208,10 @@ pf_cmd_spf_eval(int argc, char **argv)
 		} else {
 			fputs("usage: preflight spf-eval [-c FILE] [--libspf2] "
 			      "< lines\n", stderr);
-			g_string_free(err, TRUE);
 			return 2;
 		}
 	}
-	if ((cfg = pf_config_load(path, err)) == NULL ||
-	    (spf = pf_spf_new(pf_config_resolver(cfg), err)) == NULL) {
-		fputs(err->str, stderr);
-		g_string_free(err, TRUE);
-		pf_config_unref(&cfg);
+	if (pf_tool_spf_open(path, &cfg, &spf) < 0) {
 		return 1;
 	}
 	while (fgets(line, sizeof(line), stdin)) {
@@ -226,6 +237,5 @@ pf_cmd_spf_eval(int argc, char **argv)
 	}
 	pf_spf_free(&spf);
 	pf_config_unref(&cfg);
-	g_string_free(err, TRUE);
 	return 0;
 }

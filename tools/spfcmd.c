@@ -40,14 +40,7 @@ spf_fix(const pf_spf_outcome *o, const char *ip)
 		return "check the DNS servers of the domain and this relay's "
 		    "resolver ([dns] upstreams); receivers retry, then bounce";
 	case PF_SPF_PERMERROR:
-		return o->problem == PF_SPF_MULTIPLE_RECORDS ?
-		    "merge the v=spf1 TXT records into one" :
-		    o->problem == PF_SPF_TOO_MANY_LOOKUPS ?
-		    "flatten include: chains into ip4:/ip6: terms to stay "
-		    "within 10 DNS lookups" :
-		    o->problem == PF_SPF_VOID_LOOKUPS ?
-		    "remove the terms that name domains without records" :
-		    "correct the record's syntax (RFC 7208 section 12)";
+		return pf_spf_permerror_fix(o->problem);
 	default:
 		g_snprintf(buf, sizeof(buf), "add %s%s to the SPF record of %s "
 			   "(before its \"all\" term)",
@@ -129,7 +122,6 @@ pf_cmd_spf(int argc, char **argv)
 {
 	const char *path = PF_DEFAULT_CONFIG, *helo = NULL, *local = NULL;
 	const char *args[2] = {NULL, NULL};
-	GString *err = g_string_new(NULL);
 	GPtrArray *trace;
 	pf_spf_outcome o;
 	pf_config *cfg;
@@ -156,14 +148,9 @@ pf_cmd_spf(int argc, char **argv)
 	if (nargs != 2) {
 		fputs("usage: preflight spf [-c FILE] [--helo NAME] [--sender "
 		      "LOCAL@DOMAIN] [--json] DOMAIN IP\n", stderr);
-		g_string_free(err, TRUE);
 		return 2;
 	}
-	if ((cfg = pf_config_load(path, err)) == NULL ||
-	    (spf = pf_spf_new(pf_config_resolver(cfg), err)) == NULL) {
-		fputs(err->str, stderr);
-		g_string_free(err, TRUE);
-		pf_config_unref(&cfg);
+	if (pf_tool_spf_open(path, &cfg, &spf) < 0) {
 		return 1;
 	}
 	if (local && strchr(local, '@'))
@@ -183,6 +170,5 @@ pf_cmd_spf(int argc, char **argv)
 	g_free(sender);
 	pf_spf_free(&spf);
 	pf_config_unref(&cfg);
-	g_string_free(err, TRUE);
 	return 0;
 }

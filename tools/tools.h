@@ -20,12 +20,19 @@
 #endif
 #define PF_DEFAULT_CONFIG SYSCONFDIR "/preflight.conf"
 
+#include "auth/spf.h"
+#include "core/config.h"
+
 int pf_cmd_scan(int argc, char **argv);
 int pf_cmd_config(int argc, char **argv);
 int pf_cmd_dns_lookup(int argc, char **argv);
 int pf_cmd_spf_eval(int argc, char **argv);
 int pf_cmd_dkim(int argc, char **argv);
 int pf_cmd_spf(int argc, char **argv);
+
+/* dnscmd.c: load the configuration at path and its SPF handle; on
+ * failure print why, leave both NULL and return -1 */
+int pf_tool_spf_open(const char *path, pf_config **cfg, pf_spf **spf);
 int pf_cmd_dmarc(int argc, char **argv);
 
 #endif

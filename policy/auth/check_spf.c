@@ -176,15 +176,7 @@ report(pf_message *msg, const pf_spf_outcome *o, const char *ips)
 			    "is invalid: %s (record \"%s\")", o->domain,
 			    o->error ? o->error : "syntax error",
 			    o->record ? o->record : "");
-		pf_result_fix(r, "%s", o->problem == PF_SPF_MULTIPLE_RECORDS ?
-		    "merge the v=spf1 TXT records into one" :
-		    o->problem == PF_SPF_TOO_MANY_LOOKUPS ?
-		    "flatten include: chains into ip4:/ip6: terms to stay "
-		    "within 10 DNS lookups" :
-		    o->problem == PF_SPF_VOID_LOOKUPS ?
-		    "remove the terms that name domains without records" :
-		    "correct the SPF record's syntax (check it with an SPF "
-		    "validator)");
+		pf_result_fix(r, "%s", pf_spf_permerror_fix(o->problem));
 		break;
 	case PF_SPF_TEMPERROR:
 		r = pf_result_add(msg, PF_CHECK_SPF, "spf.temperror",

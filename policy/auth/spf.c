@@ -56,8 +56,8 @@ pf_spf_result_name(pf_spf_result res)
 }
 
 /* A domain name in uncompressed wire format at d[0..len) into text. */
-static char *
-wire_name(const unsigned char *d, int len)
+char *
+pf_spf_wire_name(const unsigned char *d, int len)
 {
 	GString *s = g_string_new(NULL);
 	int pos = 0;
@@ -113,8 +113,8 @@ rr_fill(SPF_dns_rr_t *rr, struct ub_result *res, ns_type type)
 		case ns_t_ptr:
 			if (type == ns_t_mx && len < 3)
 				continue;
-			name = type == ns_t_mx ? wire_name(d + 2, len - 2) :
-			    wire_name(d, len);
+			name = type == ns_t_mx ? pf_spf_wire_name(d + 2, len - 2) :
+			    pf_spf_wire_name(d, len);
 			ok = rr_store(rr, cnt, name, strlen(name)) != NULL;
 			g_free(name);
 			break;
@@ -369,6 +369,23 @@ find_mechanism(pf_spf_outcome *out, const char *ip, int reason)
 	if (n == 1)
 		out->mechanism = g_strdup(found);
 	g_strfreev(terms);
+}
+
+const char *
+pf_spf_permerror_fix(pf_spf_problem problem)
+{
+	switch (problem) {
+	case PF_SPF_MULTIPLE_RECORDS:
+		return "merge the v=spf1 TXT records into one";
+	case PF_SPF_TOO_MANY_LOOKUPS:
+		return "flatten include: chains into ip4:/ip6: terms to stay "
+		    "within 10 DNS lookups";
+	case PF_SPF_VOID_LOOKUPS:
+		return "remove the terms that name domains without records";
+	default:
+		return "correct the SPF record's syntax (RFC 7208 section 12; "
+		    "\"preflight spf DOMAIN IP\" shows where it fails)";
+	}
 }
 
 pf_resolver *

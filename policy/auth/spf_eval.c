@@ -129,26 +129,6 @@ query(spf_ctx *c, const char *name, int type, bool count_void,
 	return st;
 }
 
-/* A name in uncompressed wire format at d[0..len) as text. */
-static char *
-wire_name(const unsigned char *d, int len)
-{
-	GString *s = g_string_new(NULL);
-	int pos = 0;
-
-	while (pos < len && d[pos] != 0) {
-		int n = d[pos++];
-
-		if (n > 63 || n > len - pos)
-			break;
-		if (s->len)
-			g_string_append_c(s, '.');
-		g_string_append_len(s, (const char *)d + pos, n);
-		pos += n;
-	}
-	return g_string_free(s, FALSE);
-}
-
 static gint
 cmp_str(gconstpointer a, gconstpointer b)
 {
@@ -171,7 +151,7 @@ mx_hosts(const struct ub_result *res)
 
 		if (res->len[i] < 3)
 			continue;
-		name = wire_name(d + 2, res->len[i] - 2);
+		name = pf_spf_wire_name(d + 2, res->len[i] - 2);
 		if (*name) {
 			char *lower = g_ascii_strdown(name, -1);
 
@@ -243,7 +223,7 @@ validated_names(spf_ctx *c)
 	}
 	/* in name order, so that which 10 are looked at does not vary */
 	for (int i = 0; res && res->data[i]; i++)
-		g_ptr_array_add(ptrs, wire_name((const unsigned char *)
+		g_ptr_array_add(ptrs, pf_spf_wire_name((const unsigned char *)
 						res->data[i], res->len[i]));
 	g_ptr_array_sort(ptrs, cmp_str);
 	for (guint i = 0; i < ptrs->len && i < SPF_PTR_LIMIT && !c->failed;
