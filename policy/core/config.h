@@ -52,6 +52,7 @@ typedef enum pf_mode {
 typedef enum pf_check_id {
 	PF_CHECK_SIZE = 0,
 	PF_CHECK_FROM,		/* From header syntax and SASL identity */
+	PF_CHECK_DOMAIN,	/* sender and recipient domains exist */
 	PF_CHECK_DKIM,		/* before SPF/DMARC: names the d= it signs */
 	PF_CHECK_SPF,		/* after DKIM: reads msg->dkim_sign_domains */
 	PF_CHECK_DMARC,		/* after SPF: reads its state */
@@ -207,6 +208,15 @@ typedef struct pf_from_conf {
 	pf_table *sasl_table;
 } pf_from_conf;
 
+typedef struct pf_domain_conf {
+	pf_mode mode;
+	pf_action recipient_action;	/* NXDOMAIN, null MX, no mail host */
+	pf_action sender_action;	/* MAIL FROM or From domain NXDOMAIN */
+	pf_action dns_error_action;	/* accept or tempfail */
+	bool typo_hints;		/* gmial.com: did you mean gmail.com */
+	pf_action typo_action;		/* an existing look-alike domain */
+} pf_domain_conf;
+
 typedef struct pf_dns_conf {
 	char *upstreams;			/* "addr[@port] ...", or NULL */
 	char *config_file;			/* unbound.conf-style, or NULL */
@@ -248,6 +258,7 @@ typedef struct pf_config {
 	/* one section per check */
 	pf_size_conf size;
 	pf_from_conf from;
+	pf_domain_conf domain;
 	pf_dkim_conf dkim;
 	pf_spf_conf spf;
 	pf_dmarc_conf dmarc;

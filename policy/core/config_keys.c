@@ -153,6 +153,39 @@ const conf_key pf_conf_keys[] = {
 	 "Action when a SASL user sends with a From (or Sender) address the "
 	 "sasl_senders table does not allow (550 5.7.1)."},
 
+	{"domain", "mode", CT_MODE, OFF(domain.mode), "off", 0, 0,
+	 "off, monitor (log only) or enforce: every recipient's domain is "
+	 "looked up at RCPT (MX, else A/AAAA) and a domain that does not "
+	 "exist (NXDOMAIN), publishes a null MX (RFC 7505) or has no mail "
+	 "host is refused for that recipient only; the MAIL FROM domain (at "
+	 "MAIL) and the From domain (after the headers) must exist (SOA "
+	 "lookup). Off by default: it needs a resolver that can reach the "
+	 "Internet's DNS."},
+	{"domain", "recipient_action", CT_ACTION, OFF(domain.recipient_action),
+	 "reject", 0, 0,
+	 "Action for a recipient whose domain does not exist or has no mail "
+	 "host (550 5.1.2) or publishes a null MX (556 5.1.10); tempfail "
+	 "gives 450."},
+	{"domain", "sender_action", CT_ACTION, OFF(domain.sender_action),
+	 "reject", 0, 0,
+	 "Action for mail whose MAIL FROM or From domain does not exist "
+	 "(550 5.1.8): receivers such as Yahoo refuse it."},
+	{"domain", "dns_error_action", CT_ACTION, OFF(domain.dns_error_action),
+	 "accept", 0, 0,
+	 "When the DNS does not answer (timeout, SERVFAIL): accept (the "
+	 "receiving side will find out) or tempfail (451 4.4.3, the MTA "
+	 "retries). DNS trouble never refuses."},
+	{"domain", "typo_hints", CT_BOOL, OFF(domain.typo_hints), "no", 0, 0,
+	 "Compare recipient domains with a built-in list of large mailbox "
+	 "providers (gmail.com, outlook.com, yahoo.com, ...): a domain one "
+	 "typing mistake away (gmial.com) gets a \"did you mean\" in its "
+	 "refusal, and if it exists, typo_action."},
+	{"domain", "typo_action", CT_ACTION, OFF(domain.typo_action), "reject",
+	 0, 0,
+	 "Action for a recipient domain that exists but is one typing "
+	 "mistake away from a large provider's (with typo_hints = yes): "
+	 "reject (550 5.1.2), tempfail, or annotate (logged only)."},
+
 	{"dkim", "mode", CT_MODE, OFF(dkim.mode), "enforce", 0, 0,
 	 "off, monitor or enforce. Nothing is signed until a key is "
 	 "configured (domain/selector/key_file or key_table/signing_table)."},
