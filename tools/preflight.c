@@ -6,6 +6,7 @@
  *	preflight config [--sample | --defaults | --check] [-c FILE]
  *	preflight spf [options] DOMAIN IP
  *	preflight dmarc [-c FILE] [--json] DOMAIN
+ *	preflight check-domain [-c FILE] [--json] DOMAIN...
  * DESCRIPTION
  *	Dispatches to the subcommands in tools/; see preflight(1).
  */
@@ -25,6 +26,7 @@ usage(void)
 	      "       preflight config [--sample | --defaults | --check] "
 	      "[-c FILE]\n"
 	      "       preflight dmarc [-c FILE] [--json] DOMAIN\n"
+	      "       preflight check-domain [-c FILE] [--json] DOMAIN...\n"
 	      "       preflight dkim keygen --type rsa|ed25519 [--bits N] "
 	      "--domain D --selector S --out FILE\n"
 	      "       preflight dkim record --key FILE --domain D --selector S\n"
@@ -49,6 +51,8 @@ main(int argc, char **argv)
 		return pf_cmd_spf(argc - 1, argv + 1);
 	if (strcmp(argv[1], "dmarc") == 0)
 		return pf_cmd_dmarc(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check-domain") == 0)
+		return pf_cmd_check_domain(argc - 1, argv + 1);
 	if (strcmp(argv[1], "dkim") == 0)
 		return pf_cmd_dkim(argc - 1, argv + 1);
 	if (strcmp(argv[1], "config") == 0)

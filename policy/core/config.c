@@ -12,6 +12,7 @@
 #include "core/check.h"
 #include "core/config_keys.h"
 #include "core/log.h"
+#include "dns/dnsbl.h"
 #include "dns/resolver.h"
 
 static const conf_key *
@@ -153,6 +154,8 @@ pf_config_load_fp(FILE *fp, const char *path, GString *err)
 		cp.errors++;
 	}
 	if (cp.errors == 0 && pf_dns_configure(cp.cfg, err) < 0)
+		cp.errors++;
+	if (cp.errors == 0 && pf_dnsbl_configure(cp.cfg, err) < 0)
 		cp.errors++;
 	if (cp.errors == 0 && pf_checks_configure(cp.cfg, err) < 0)
 		cp.errors++;

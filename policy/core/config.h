@@ -217,6 +217,11 @@ typedef struct pf_domain_conf {
 	pf_action typo_action;		/* an existing look-alike domain */
 } pf_domain_conf;
 
+typedef struct pf_dnsbl_conf {
+	char *ip_lists;			/* zones, for the egress IPs */
+	char *domain_lists;		/* zones, for domains */
+} pf_dnsbl_conf;
+
 typedef struct pf_dns_conf {
 	char *upstreams;			/* "addr[@port] ...", or NULL */
 	char *config_file;			/* unbound.conf-style, or NULL */
@@ -254,6 +259,9 @@ typedef struct pf_config {
 
 	/* [dns] */
 	pf_dns_conf dns;
+
+	/* [dnsbl] */
+	pf_dnsbl_conf dnsbl;
 
 	/* one section per check */
 	pf_size_conf size;

@@ -92,6 +92,16 @@ const conf_key pf_conf_keys[] = {
 	 "temporary failure. Every check shares this resolver, its cache "
 	 "and this bound."},
 
+	{"dnsbl", "ip_lists", CT_STR, OFF(dnsbl.ip_lists), "", 0, 0,
+	 "DNS blocklists (RFC 5782) the relay's egress IPs are looked up in "
+	 "by preflight check-domain, zone names separated by blanks, e.g. "
+	 "\"zen.spamhaus.org b.barracudacentral.org bl.spamcop.net\" (with a "
+	 "Spamhaus DQS key: KEY.zen.dq.spamhaus.net). Spamhaus refuses "
+	 "queries through public resolvers: use your own. Empty: none."},
+	{"dnsbl", "domain_lists", CT_STR, OFF(dnsbl.domain_lists), "", 0, 0,
+	 "Domain blocklists the checked domains are looked up in, e.g. "
+	 "\"dbl.spamhaus.org multi.uribl.com\". Empty: none."},
+
 	{"size", "mode", CT_MODE, OFF(size.mode), "enforce", 0, 0,
 	 "off, monitor (log only) or enforce."},
 	{"size", "max_message_size", CT_SIZE, OFF(size.max_message_size),
