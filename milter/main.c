@@ -45,6 +45,7 @@
 #include "auth/dkim.h"
 #include "core/log.h"
 #include "core/verdict.h"
+#include "dns/watch.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -311,7 +312,9 @@ main(int argc, char **argv)
 		config_path, cfg->monitor ? ", monitor mode" : "");
 	(void)pf_dkim_check_all(cfg, NULL);	/* logs keys DNS does not match */
 	pf_milter_set_config(cfg);
+	pf_watch_start(pf_milter_config);	/* [dnsbl] interval: reputation */
 	rc = smfi_main();
+	pf_watch_stop();
 	for (int i = 0; i < PF_STOP_GRACE * 10 && pf_milter_busy(); i++)
 		usleep(100000);
 	if (pf_milter_busy())

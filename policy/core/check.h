@@ -56,6 +56,7 @@ extern const pf_check pf_check_bulk;
 extern const pf_check pf_check_content;
 extern const pf_check pf_check_from;
 extern const pf_check pf_check_domain;
+extern const pf_check pf_check_dnsbl;
 extern const pf_check pf_check_spf;
 extern const pf_check pf_check_dmarc;
 

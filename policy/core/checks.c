@@ -16,6 +16,7 @@ static const pf_check *const check_table[PF_CHECK_COUNT] = {
 	[PF_CHECK_CONTENT] = &pf_check_content,
 	[PF_CHECK_FROM] = &pf_check_from,
 	[PF_CHECK_DOMAIN] = &pf_check_domain,
+	[PF_CHECK_DNSBL] = &pf_check_dnsbl,
 	[PF_CHECK_SPF] = &pf_check_spf,
 	[PF_CHECK_DMARC] = &pf_check_dmarc,
 };

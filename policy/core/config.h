@@ -53,6 +53,7 @@ typedef enum pf_check_id {
 	PF_CHECK_SIZE = 0,
 	PF_CHECK_FROM,		/* From header syntax and SASL identity */
 	PF_CHECK_DOMAIN,	/* sender and recipient domains exist */
+	PF_CHECK_DNSBL,		/* the reputation watch's last answer */
 	PF_CHECK_DKIM,		/* before SPF/DMARC: names the d= it signs */
 	PF_CHECK_SPF,		/* after DKIM: reads msg->dkim_sign_domains */
 	PF_CHECK_DMARC,		/* after SPF: reads its state */
@@ -220,6 +221,10 @@ typedef struct pf_domain_conf {
 typedef struct pf_dnsbl_conf {
 	char *ip_lists;			/* zones, for the egress IPs */
 	char *domain_lists;		/* zones, for domains */
+	unsigned long interval;		/* seconds between rechecks, 0: off */
+	char *listed_action;		/* tempfail, annotate or monitor */
+	pf_mode mode;			/* from interval, listed_action */
+	pf_action action;		/* from listed_action */
 } pf_dnsbl_conf;
 
 typedef struct pf_dns_conf {

@@ -102,6 +102,17 @@ const conf_key pf_conf_keys[] = {
 	 "Domain blocklists the checked domains are looked up in, e.g. "
 	 "\"dbl.spamhaus.org multi.uribl.com\". Empty: none."},
 
+	{"dnsbl", "interval", CT_UINT, OFF(dnsbl.interval), "0", 0, 86400,
+	 "Seconds between the daemon's background rechecks of the egress "
+	 "IPs in ip_lists (the reputation watch; never per message). A "
+	 "change is logged as one warning. 0: no watch."},
+	{"dnsbl", "listed_action", CT_STR, OFF(dnsbl.listed_action),
+	 "monitor", 0, 0,
+	 "While the watch finds an egress IP listed: tempfail (mail waits in "
+	 "the queue, 451 4.7.1 naming the list, the IP and the delisting "
+	 "fix), annotate (relayed with the finding), or monitor (logged in "
+	 "each decision line as dnsbl.listed=ZONE)."},
+
 	{"size", "mode", CT_MODE, OFF(size.mode), "enforce", 0, 0,
 	 "off, monitor (log only) or enforce."},
 	{"size", "max_message_size", CT_SIZE, OFF(size.max_message_size),
