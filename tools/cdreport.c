@@ -4,14 +4,13 @@
  *	report (egress IPs: PTR, FCrDNS, HELO, IP blocklists); see
  *	checkdomain.h
  */
-#include <arpa/inet.h>
-#include <arpa/nameser.h>
 #include <stdarg.h>
 #include <string.h>
 
 #include "checkdomain.h"
 #include "core/verdict.h"	/* pf_json_string */
 #include "dns/dnsbl.h"
+#include "dns/ptr.h"
 
 cd_report *
 cd_report_new(const char *subject)
@@ -165,58 +164,15 @@ cd_print_json(FILE *fp, const GPtrArray *reports)
 	g_string_free(j, TRUE);
 }
 
-/* Does name have an A/AAAA record equal to ip?  TEMPFAIL: why set. */
-static pf_dns_status
-resolves_to(pf_resolver *r, const char *name, const char *ip, bool *match,
-	    GString *addrs, GString *why)
-{
-	unsigned char want[16], *got;
-	int af = strchr(ip, ':') ? AF_INET6 : AF_INET;
-	size_t alen = af == AF_INET ? 4 : 16;
-	struct ub_result *res = NULL;
-	char buf[INET6_ADDRSTRLEN];
-	pf_dns_status st;
-
-	*match = false;
-	if (inet_pton(af, ip, want) != 1)
-		return PF_DNS_NODATA;
-	st = pf_dns_query(r, name, af == AF_INET ? ns_t_a : ns_t_aaaa,
-			  ns_c_in, &res, why);
-	if (st == PF_DNS_OK)
-		for (int i = 0; res->data[i]; i++) {
-			got = (unsigned char *)res->data[i];
-			if ((size_t)res->len[i] != alen)
-				continue;
-			if (memcmp(got, want, alen) == 0)
-				*match = true;
-			if (inet_ntop(af, got, buf, sizeof(buf)))
-				g_string_append_printf(addrs, "%s%s",
-				    addrs->len ? ", " : "", buf);
-		}
-	if (res)
-		ub_resolve_free(res);
-	return st;
-}
-
 static void
 relay_ptr(cd_report *rep, pf_resolver *r, const char *ip, const char *helo)
 {
-	char *rev = pf_dnsbl_reverse(ip), *qname, *name;
-	struct ub_result *res = NULL;
 	GString *why = g_string_new(NULL), *addrs = g_string_new(NULL);
-	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-	pf_dns_status st;
+	GPtrArray *names;
+	char *qname, *name;
+	pf_dns_status st = pf_dns_ptr(r, ip, &names, &qname, why);
 	bool match;
 
-	qname = g_strdup_printf("%s.%s", rev, strchr(ip, ':') ? "ip6.arpa" :
-				"in-addr.arpa");
-	st = pf_dns_query(r, qname, ns_t_ptr, ns_c_in, &res, why);
-	if (st == PF_DNS_OK)
-		for (int i = 0; res->data[i]; i++)
-			g_ptr_array_add(names, pf_spf_wire_name(
-			    (unsigned char *)res->data[i], res->len[i]));
-	if (res)
-		ub_resolve_free(res);
 	if (st == PF_DNS_TEMPFAIL) {
 		cd_add(rep, "ptr", CD_WARN, ip, "Check the relay's DNS resolver "
 		    "and try again", "DNS: %s", why->str);
@@ -233,7 +189,7 @@ relay_ptr(cd_report *rep, pf_resolver *r, const char *ip, const char *helo)
 		name = names->pdata[i];
 		g_string_truncate(why, 0);
 		g_string_truncate(addrs, 0);
-		st = resolves_to(r, name, ip, &match, addrs, why);
+		st = pf_dns_resolves_to(r, name, ip, &match, addrs, why);
 		if (st == PF_DNS_TEMPFAIL)
 			cd_add(rep, "fcrdns", CD_WARN, ip, "Try again later",
 			       "DNS: %s", why->str);
@@ -253,7 +209,7 @@ relay_ptr(cd_report *rep, pf_resolver *r, const char *ip, const char *helo)
 	} else {
 		g_string_truncate(why, 0);
 		g_string_truncate(addrs, 0);
-		st = resolves_to(r, helo, ip, &match, addrs, why);
+		st = pf_dns_resolves_to(r, helo, ip, &match, addrs, why);
 		if (st == PF_DNS_TEMPFAIL)
 			cd_add(rep, "helo", CD_WARN, ip, "Try again later",
 			       "DNS: %s", why->str);
@@ -271,7 +227,6 @@ relay_ptr(cd_report *rep, pf_resolver *r, const char *ip, const char *helo)
 	g_string_free(why, TRUE);
 	g_string_free(addrs, TRUE);
 	g_free(qname);
-	g_free(rev);
 }
 
 void

@@ -104,8 +104,9 @@ const conf_key pf_conf_keys[] = {
 
 	{"dnsbl", "interval", CT_UINT, OFF(dnsbl.interval), "0", 0, 86400,
 	 "Seconds between the daemon's background rechecks of the egress "
-	 "IPs in ip_lists (the reputation watch; never per message). A "
-	 "change is logged as one warning. 0: no watch."},
+	 "IPs in ip_lists, and of their PTR, forward confirmation and HELO "
+	 "name (the reputation watch; never per message). A change is "
+	 "logged as one line. 0: no watch."},
 	{"dnsbl", "listed_action", CT_STR, OFF(dnsbl.listed_action),
 	 "monitor", 0, 0,
 	 "While the watch finds an egress IP listed: tempfail (mail waits in "

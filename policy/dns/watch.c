@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dns/dnsbl.h"
+#include "dns/ptr.h"
 #include "dns/watch.h"
 #include "core/log.h"
 
@@ -18,6 +19,7 @@ static bool watch_stopping;
 static pf_config *(*watch_current)(void);
 static GPtrArray *watch_listings;	/* pf_watch_listing *, current */
 static GHashTable *watch_errors;	/* "ip zone" -> error, last logged */
+static GHashTable *watch_relay;		/* ip -> pf_dns_relay_state() */
 
 static void
 listing_free_ptr(gpointer p)
@@ -98,6 +100,41 @@ note_error(const char *ip, const pf_dnsbl_answer *a, GPtrArray *now)
 		g_ptr_array_add(now, listing_dup(old, 0));
 }
 
+/* PTR, FCrDNS and HELO of one IP: log the state when it changes. */
+static void
+check_relay(pf_resolver *r, const char *ip, const char *helo)
+{
+	char *now = pf_dns_relay_state(r, ip, helo);
+	const char *last;
+	bool bad = strstr(now, "=no") != NULL || strstr(now, "=none") != NULL;
+
+	g_mutex_lock(&watch_lock);
+	if (watch_relay == NULL)
+		watch_relay = g_hash_table_new_full(g_str_hash, g_str_equal,
+						    g_free, g_free);
+	last = g_hash_table_lookup(watch_relay, ip);
+	if (strcmp(now, "dns=tempfail") == 0 ||
+	    (last && strcmp(last, now) == 0)) {
+		g_free(now);
+	} else {
+		if (last && bad)
+			pf_warn("reputation: egress IP %s changed: %s (was %s); "
+			    "receivers want a PTR whose name resolves back to "
+			    "the IP and a HELO name that does", ip, now, last);
+		else if (last)
+			pf_info("reputation: egress IP %s changed: %s (was %s)",
+				ip, now, last);
+		else if (bad)
+			pf_warn("reputation: egress IP %s: %s; receivers want a "
+			    "PTR whose name resolves back to the IP and a HELO "
+			    "name that does", ip, now);
+		else
+			pf_info("reputation: egress IP %s: %s", ip, now);
+		g_hash_table_replace(watch_relay, g_strdup(ip), now);
+	}
+	g_mutex_unlock(&watch_lock);
+}
+
 void
 pf_watch_run_once(pf_config *cfg)
 {
@@ -107,6 +144,8 @@ pf_watch_run_once(pf_config *cfg)
 	GPtrArray *ips = cfg->spf.egress;
 	pf_resolver *r = pf_config_resolver(cfg);
 
+	for (guint i = 0; ips && i < ips->len; i++)
+		check_relay(r, ips->pdata[i], cfg->spf.helo_name);
 	for (guint i = 0; ips && i < ips->len; i++)
 		for (gchar **z = zones; *z; z++) {
 			const char *ip = ips->pdata[i];
@@ -235,5 +274,8 @@ pf_watch_stop(void)
 	if (watch_errors)
 		g_hash_table_destroy(watch_errors);
 	watch_errors = NULL;
+	if (watch_relay)
+		g_hash_table_destroy(watch_relay);
+	watch_relay = NULL;
 	g_mutex_unlock(&watch_lock);
 }

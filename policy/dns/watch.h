@@ -14,7 +14,10 @@
  *	thread that, every [dnsbl] interval seconds of the configuration
  *	current() returns at that moment (a new reference, released by the
  *	watch), looks every [spf] egress_ips address up in every [dnsbl]
- *	ip_lists zone (dnsbl.h).  Nothing is looked up per message: a check
+ *	ip_lists zone (dnsbl.h), and checks its PTR, whether the PTR name
+ *	resolves back to it and whether [spf] helo_name resolves to it
+ *	(ptr.h): the first state is logged, and each change, as a warning
+ *	when something is missing.  Nothing is looked up per message: a check
  *	only reads the last result with pf_watch_listed().  When the set of
  *	listings changes the watch logs one line: a warning naming the IP,
  *	the list, the codes and the delisting fix, or an informational line

@@ -5,7 +5,7 @@
 # logged once; with listed_action = tempfail outbound mail waits (451 4.7.1
 # naming the list, the IP and the delisting fix; the decision line says
 # dnsbl.listed=zen.bl.test); once the zone delists it the watch logs that
-# and mail flows again.
+# and mail flows again.  PTR, FCrDNS and HELO are watched and logged too.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 pf_require_root_tools
 S="${top_srcdir:-.}"
@@ -15,12 +15,16 @@ pf_start_sink
 mkdir -p "$PF_TMP/zones"
 cp "$S"/tests/data/dnsdomain/*.zone "$PF_TMP/zones/"
 pf_start_knot "$PF_TMP/zones"
-pf_unbound_conf "$PF_TMP/unbound.conf"
+# with the documentation ranges' reverse zones answered by knot, not by
+# libunbound's RFC 6303 defaults
+{ printf 'server:\n  local-zone: "test." nodefault\n  local-zone: "2.0.192.in-addr.arpa." nodefault\n'
+  printf '  do-not-query-localhost: no\nforward-zone:\n  name: "."\n  forward-addr: 127.0.0.1@%s\n' "$PF_DNS_PORT"; } > "$PF_TMP/unbound.conf"
 pf_milter_conf "[dns]
 config_file = $PF_TMP/unbound.conf
 timeout = 1000
 [spf]
 egress_ips = 192.0.2.20
+helo_name = mail.good.test
 [structure]
 mode = off
 [dnsbl]
@@ -36,6 +40,10 @@ like "$(grep "preflight-milter\[$MPID\]: .*reputation:" "$LOG")" \
 	"warning: reputation: egress IP 192\.0\.2\.20 is LISTED in zen\.bl\.test \(127\.0\.0\.2,127\.0\.0\.4: SBL: .*; fix: Look it up at https://check\.spamhaus\.org/" \
 	"the watch finds the listing in the background and logs it loudly, with codes and fix"
 
+pf_wait_log "$LOG" "reputation: egress IP 192\.0\.2\.20: ptr=" 15
+like "$(grep "preflight-milter\[$MPID\]: .*reputation: egress IP 192\.0\.2\.20: ptr=" "$LOG")" \
+	"warning: reputation: egress IP 192\.0\.2\.20: ptr=nofwd\.good\.test fcrdns=no helo=no; receivers want a PTR" \
+	"the watch checks PTR, FCrDNS and HELO too, and says what is missing"
 printf 'From: A <a@sender.test>\nTo: x@good.test\nSubject: rep\nMessage-ID: <rep1@sender.test>\n\nbody\n' > "$PF_TMP/m.eml"
 pf_swaks --from a@sender.test --to x@good.test --data "$PF_TMP/m.eml"
 like "$(cat "$PF_LAST")" "MAIL FROM:<a@sender\.test>
@@ -48,6 +56,7 @@ like "$(grep "preflight-milter\[$MPID\]: .*stage=mail" "$LOG")" \
 	"the decision line: dnsbl.listed=zen.bl.test"
 sleep 3
 is "$(grep -c "preflight-milter\[$MPID\]: .*is LISTED in" "$LOG")" 1 "still listed after several rounds: logged once, not every round"
+is "$(grep -c "preflight-milter\[$MPID\]: .*reputation: egress IP 192\.0\.2\.20: ptr=" "$LOG")" 1 "the PTR state too is logged once"
 is "$(pf_sink_count)" 0 "nothing relayed while listed"
 
 # delist: the zone drops the records; the watch notices and mail flows
