@@ -5,7 +5,8 @@
 # logged once; with listed_action = tempfail outbound mail waits (451 4.7.1
 # naming the list, the IP and the delisting fix; the decision line says
 # dnsbl.listed=zen.bl.test); once the zone delists it the watch logs that
-# and mail flows again.  PTR, FCrDNS and HELO are watched and logged too.
+# and mail flows again; with listed_action = monitor mail flows and the
+# decision line carries dnsbl.listed.  PTR, FCrDNS and HELO are watched and logged too.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 pf_require_root_tools
 S="${top_srcdir:-.}"
@@ -59,6 +60,18 @@ is "$(grep -c "preflight-milter\[$MPID\]: .*is LISTED in" "$LOG")" 1 "still list
 is "$(grep -c "preflight-milter\[$MPID\]: .*reputation: egress IP 192\.0\.2\.20: ptr=" "$LOG")" 1 "the PTR state too is logged once"
 is "$(pf_sink_count)" 0 "nothing relayed while listed"
 
+# listed_action = monitor (reloaded): relayed, the decision line says so
+sed -i 's/^listed_action = tempfail/listed_action = monitor/' "$PF_MILTER_CONF"
+kill -HUP "$MPID"
+pf_wait_log "$LOG" "preflight-milter\[$MPID\]: reloaded configuration" 10
+pf_swaks --from a@sender.test --to x@good.test --data "$PF_TMP/m.eml"
+is "$PF_LAST_RC" 0 "listed, monitor: the mail is accepted"
+pf_wait_log "$LOG" "stage=eom .*dnsbl\.listed=zen\.bl\.test" 10
+like "$(grep "preflight-milter\[$MPID\]: .*stage=eom" "$LOG")" "would=tempfail .*reasons=[^ ]*dnsbl\.listed\(monitor\).* dnsbl\.listed=zen\.bl\.test" \
+	"monitor: the decision line carries dnsbl.listed=zen.bl.test and what would have happened"
+pf_sink_wait 1 20
+is "$(pf_sink_count)" 1 "and it is relayed"
+
 # delist: the zone drops the records; the watch notices and mail flows
 sed -i '/^20\.2\.0\.192\.zen\.bl/d; s/^@\t\tSOA ns.test. hostmaster.test. 1 /@\t\tSOA ns.test. hostmaster.test. 2 /' "$PF_TMP/knot/zones/test.zone"
 knotc -c "$KNOT_CONF" zone-reload test. >/dev/null 2>&1
@@ -66,6 +79,6 @@ pf_wait_log "$LOG" "reputation: egress IP 192\.0\.2\.20 is no longer listed in z
 like "$(grep "preflight-milter\[$MPID\]: .*reputation:" "$LOG" | tail -1)" "no longer listed in zen\.bl\.test" "delisting is noticed and logged"
 pf_swaks --from a@sender.test --to x@good.test --data "$PF_TMP/m.eml"
 is "$PF_LAST_RC" 0 "after delisting the mail is accepted"
-pf_sink_wait 1 20
-is "$(pf_sink_count)" 1 "and relayed"
+pf_sink_wait 2 20
+is "$(pf_sink_count)" 2 "and relayed"
 tap_done
