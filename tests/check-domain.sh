@@ -7,7 +7,8 @@
 # authorisation, tree walk and PSL disagreeing, null MX, NXDOMAIN, a
 # listed domain; the relay's PTR, FCrDNS and HELO, egress IPs in a
 # Spamhaus-style blocklist (IPv4 reversed, IPv6 nibbles, 127.255.255.254
-# an error, not a listing); human and JSON output; exit statuses; DNS
+# an error, not a listing; so are 127.255.255.255 and URIBL's 127.0.0.1);
+# human and JSON output; exit statuses; DNS
 # down: every line says so within the timeouts.
 # Skipped when knotd is not installed.
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -51,7 +52,7 @@ conf() {	# FILE EGRESS [extra]
 	  printf '%b' "${3:-}"; } > "$1"
 }
 conf "$W/all.conf" "192.0.2.10 2001:db8::10 192.0.2.20 192.0.2.30" \
-	'[dnsbl]\nip_lists = zen.bl.test=spamhaus\ndomain_lists = dbl.bl.test=spamhaus-dbl\n'
+	'[dnsbl]\nip_lists = zen.bl.test=spamhaus\ndomain_lists = dbl.bl.test=spamhaus-dbl uri.bl.test=uribl\n'
 conf "$W/good.conf" "192.0.2.10 2001:db8::10"
 
 # --- the good domain with a good relay: every line passes, exit 0 ----
@@ -91,7 +92,7 @@ ok $rc "good domain: the human report, line by line"
 unlike "$out" "$(printf '\033')" "no colour when standard output is not a terminal"
 
 # --- everything at once, as JSON -------------------------------------
-D="good.test badspf.test spffail.test nokey.test mismatch.test short.test extrua.test brand.psd.test nullmx.test missing.test listed.test"
+D="good.test badspf.test spffail.test nokey.test mismatch.test short.test extrua.test brand.psd.test nullmx.test missing.test listed.test quota.test urierr.test"
 json=$("$PF" check-domain --json -c "$W/all.conf" $D 2>/dev/null); rc=$?
 is "$rc" 2 "failures: exit status 2"
 printf '%s\n' "$json" > "$W/all.json"
@@ -108,7 +109,7 @@ EOP
 }
 J() { $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$W/all.json" "$1"; }
 is "$(J 'd["status"]')" fail "JSON: overall status fail"
-is "$(J '[r["subject"] for r in d["reports"]]')" "['relay', 'good.test', 'badspf.test', 'spffail.test', 'nokey.test', 'mismatch.test', 'short.test', 'extrua.test', 'brand.psd.test', 'nullmx.test', 'missing.test', 'listed.test']" \
+is "$(J '[r["subject"] for r in d["reports"]]')" "['relay', 'good.test', 'badspf.test', 'spffail.test', 'nokey.test', 'mismatch.test', 'short.test', 'extrua.test', 'brand.psd.test', 'nullmx.test', 'missing.test', 'listed.test', 'quota.test', 'urierr.test']" \
 	"JSON: the relay report, then one per domain, in order"
 is "$(J '[r["status"] for r in d["reports"] if r["subject"]=="good.test"]')" "['pass']" "JSON: good.test passes"
 
@@ -151,6 +152,12 @@ is "$(J '[len(r["lines"]) for r in d["reports"] if r["subject"]=="missing.test"]
 like "$(L nokey.test mta-sts _mta-sts)" "^warn\|no v=STSv1 record at _mta-sts\.nokey\.test\|.*RFC 8461" "no MTA-STS: warn"
 like "$(L nokey.test tls-rpt _smtp._tls)" "^warn\|no v=TLSRPTv1 record" "no TLS-RPT: warn"
 like "$(L listed.test dnsbl 'listed.test dbl.bl.test')" "^fail\|listed: 127\.0\.1\.2 \(DBL: spam domain\); TXT: listed\.test is a spam domain" "listed domain: fail with the meaning and TXT"
+
+like "$(L quota.test dnsbl 'quota.test dbl.bl.test')" "^warn\|not checked: Spamhaus: over the free-use query limit \(127\.255\.255\.255\).*\|Register for a Spamhaus DQS key" \
+	"127.255.255.255 (over quota) is an error, not a listing: get a DQS key"
+like "$(L urierr.test dnsbl 'urierr.test uri.bl.test')" "^warn\|not checked: URIBL refused the query \(127\.0\.0\.1" \
+	"URIBL 127.0.0.1 is an error, not a listing"
+is "$(L good.test dnsbl 'good.test uri.bl.test')" "pass|not listed|None" "a domain not in a list: pass"
 
 # the same in human form: a listed line with its fix below it
 txt=$("$PF" check-domain -c "$W/all.conf" listed.test 2>/dev/null)
