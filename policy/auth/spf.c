@@ -55,26 +55,6 @@ pf_spf_result_name(pf_spf_result res)
 	return "unknown";
 }
 
-/* A domain name in uncompressed wire format at d[0..len) into text. */
-char *
-pf_spf_wire_name(const unsigned char *d, int len)
-{
-	GString *s = g_string_new(NULL);
-	int pos = 0;
-
-	while (pos < len && d[pos] != 0) {
-		int n = d[pos++];
-
-		if (n > 63 || n > len - pos)	/* compressed or broken */
-			break;
-		if (s->len)
-			g_string_append_c(s, '.');
-		g_string_append_len(s, (const char *)d + pos, n);
-		pos += n;
-	}
-	return g_string_free(s, FALSE);
-}
-
 static SPF_dns_rr_t *
 rr_store(SPF_dns_rr_t *rr, int idx, const void *data, size_t len)
 {
@@ -113,8 +93,8 @@ rr_fill(SPF_dns_rr_t *rr, struct ub_result *res, ns_type type)
 		case ns_t_ptr:
 			if (type == ns_t_mx && len < 3)
 				continue;
-			name = type == ns_t_mx ? pf_spf_wire_name(d + 2, len - 2) :
-			    pf_spf_wire_name(d, len);
+			name = type == ns_t_mx ? pf_dns_wire_name(d + 2, len - 2) :
+			    pf_dns_wire_name(d, len);
 			ok = rr_store(rr, cnt, name, strlen(name)) != NULL;
 			g_free(name);
 			break;

@@ -20,7 +20,6 @@
  *	void pf_spf_outcome_clear(pf_spf_outcome *out);
  *	const char *pf_spf_result_name(pf_spf_result res);
  *	char *pf_spf_printable(const char *text);
- *	char *pf_spf_wire_name(const unsigned char *data, int len);
  *	const char *pf_spf_permerror_fix(pf_spf_problem problem);
  * DESCRIPTION
  *	One pf_spf per configuration, over the configuration's resolver
@@ -49,8 +48,7 @@
  *
  *	pf_spf_printable() returns a new copy of text with bytes outside
  *	printable ASCII replaced by "?", at most 450 bytes and "...".
- *	pf_spf_wire_name() returns the text of an uncompressed wire-format
- *	name (MX, PTR rdata), new.  pf_spf_permerror_fix() says what fixes a
+ *	pf_spf_permerror_fix() says what fixes a
  *	record with that problem (static text, for findings and the tool).
  *
  *	Thread-safe: the handle is shared and read-only; each evaluation's
@@ -120,7 +118,6 @@ void pf_spf_eval_libspf2(pf_spf *spf, const char *ip, const char *sender,
 			 pf_spf_outcome *out);
 pf_resolver *pf_spf_resolver(const pf_spf *spf);
 char *pf_spf_printable(const char *text);
-char *pf_spf_wire_name(const unsigned char *data, int len);
 const char *pf_spf_permerror_fix(pf_spf_problem problem);
 void pf_spf_outcome_clear(pf_spf_outcome *out);
 const char *pf_spf_result_name(pf_spf_result res);

@@ -151,7 +151,7 @@ mx_hosts(const struct ub_result *res)
 
 		if (res->len[i] < 3)
 			continue;
-		name = pf_spf_wire_name(d + 2, res->len[i] - 2);
+		name = pf_dns_wire_name(d + 2, res->len[i] - 2);
 		if (*name) {
 			char *lower = g_ascii_strdown(name, -1);
 
@@ -223,7 +223,7 @@ validated_names(spf_ctx *c)
 	}
 	/* in name order, so that which 10 are looked at does not vary */
 	for (int i = 0; res && res->data[i]; i++)
-		g_ptr_array_add(ptrs, pf_spf_wire_name((const unsigned char *)
+		g_ptr_array_add(ptrs, pf_dns_wire_name((const unsigned char *)
 						res->data[i], res->len[i]));
 	g_ptr_array_sort(ptrs, cmp_str);
 	for (guint i = 0; i < ptrs->len && i < SPF_PTR_LIMIT && !c->failed;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "dns/mailhost.h"
-#include "auth/spf.h"		/* pf_spf_wire_name: the one name reader */
+#include "dns/resolver.h"
 
 const char *
 pf_mailhost_state_name(pf_mailhost_state st)
@@ -51,7 +51,7 @@ read_mx(const struct ub_result *res, GPtrArray *hosts)
 		if (len < 3)
 			continue;
 		n++;
-		name = pf_spf_wire_name(d + 2, len - 2);
+		name = pf_dns_wire_name(d + 2, len - 2);
 		if (d[2] == 0 && ((d[0] << 8) | d[1]) == 0)
 			null_mx++;
 		g_ptr_array_add(hosts, g_strdup_printf("%u %s",

@@ -8,7 +8,7 @@
 
 #include "dns/dnsbl.h"		/* pf_dnsbl_reverse: the same name form */
 #include "dns/ptr.h"
-#include "auth/spf.h"		/* pf_spf_wire_name */
+#include "dns/resolver.h"
 
 pf_dns_status
 pf_dns_ptr(pf_resolver *r, const char *ip, GPtrArray **names, char **qname,
@@ -30,7 +30,7 @@ pf_dns_ptr(pf_resolver *r, const char *ip, GPtrArray **names, char **qname,
 	st = pf_dns_query(r, *qname, ns_t_ptr, ns_c_in, &res, why);
 	if (st == PF_DNS_OK)
 		for (int i = 0; res->data[i]; i++)
-			g_ptr_array_add(*names, pf_spf_wire_name(
+			g_ptr_array_add(*names, pf_dns_wire_name(
 			    (unsigned char *)res->data[i], res->len[i]));
 	if (res)
 		ub_resolve_free(res);

@@ -579,3 +579,23 @@ pf_config_resolver(pf_config *cfg)
 	g_mutex_unlock(&lazy_lock);
 	return r;
 }
+
+/* A domain name in uncompressed wire format at d[0..len) into text. */
+char *
+pf_dns_wire_name(const unsigned char *d, int len)
+{
+	GString *s = g_string_new(NULL);
+	int pos = 0;
+
+	while (pos < len && d[pos] != 0) {
+		int n = d[pos++];
+
+		if (n > 63 || n > len - pos)	/* compressed or broken */
+			break;
+		if (s->len)
+			g_string_append_c(s, '.');
+		g_string_append_len(s, (const char *)d + pos, n);
+		pos += n;
+	}
+	return g_string_free(s, FALSE);
+}

@@ -17,6 +17,7 @@
  *	unsigned long pf_resolver_queries_sent(const pf_resolver *r);
  *	unsigned long pf_resolver_cache_hits(const pf_resolver *r);
  *	unsigned pf_resolver_timeout_ms(const pf_resolver *r);
+ *	char *pf_dns_wire_name(const unsigned char *data, int len);
  *
  *	int pf_dns_configure(pf_config *cfg, GString *err);
  *	pf_resolver *pf_config_resolver(pf_config *cfg);
@@ -49,6 +50,11 @@
  *	resolver; pf_resolver_cache_hits() those answered from its own cache
  *	(valid for the record's TTL) without asking libunbound.  Tests prove
  *	the caches with the server's counters.
+ *
+ *	pf_dns_wire_name() returns the text of a name in uncompressed wire
+ *	format (the rdata of MX and PTR answers, which libunbound hands over
+ *	uncompressed), new; it stops at a compression pointer or a label that
+ *	runs past len.
  *
  *	pf_dns_configure() builds cfg->dns.resolver from the [dns] keys at
  *	configuration load; pf_config_resolver() returns it, building it on
@@ -93,6 +99,7 @@ const char *pf_dns_status_name(pf_dns_status st);
 unsigned long pf_resolver_queries_sent(const pf_resolver *r);
 unsigned long pf_resolver_cache_hits(const pf_resolver *r);
 unsigned pf_resolver_timeout_ms(const pf_resolver *r);
+char *pf_dns_wire_name(const unsigned char *data, int len);
 
 int pf_dns_configure(pf_config *cfg, GString *err);
 pf_resolver *pf_config_resolver(pf_config *cfg);
