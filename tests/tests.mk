@@ -14,7 +14,7 @@ UNIT_LDADD = $(POLICY_LIBS) $(CMOCKA_LIBS)
 
 if HAVE_CMOCKA
 UNIT_TESTS = tests/test_config tests/test_size tests/test_verdict tests/test_dmarc \
-	tests/test_dkim tests/test_links tests/test_spf tests/test_from
+	tests/test_dkim tests/test_links tests/test_spf tests/test_from tests/test_rate
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 endif
@@ -40,6 +40,9 @@ tests_test_links_LDADD = $(UNIT_LDADD)
 tests_test_from_SOURCES = tests/test_from.c tests/testutil.c tests/testutil.h
 tests_test_from_CFLAGS = $(UNIT_CFLAGS)
 tests_test_from_LDADD = $(UNIT_LDADD)
+tests_test_rate_SOURCES = tests/test_rate.c tests/testutil.c tests/testutil.h
+tests_test_rate_CFLAGS = $(UNIT_CFLAGS)
+tests_test_rate_LDADD = $(UNIT_LDADD)
 tests_test_verdict_SOURCES = tests/test_verdict.c tests/testutil.c tests/testutil.h
 tests_test_verdict_CFLAGS = $(UNIT_CFLAGS)
 tests_test_verdict_LDADD = $(UNIT_LDADD)

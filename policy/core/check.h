@@ -57,5 +57,6 @@ extern const pf_check pf_check_content;
 extern const pf_check pf_check_from;
 extern const pf_check pf_check_spf;
 extern const pf_check pf_check_dmarc;
+extern const pf_check pf_check_rate;
 
 #endif

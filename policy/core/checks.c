@@ -17,6 +17,7 @@ static const pf_check *const check_table[PF_CHECK_COUNT] = {
 	[PF_CHECK_FROM] = &pf_check_from,
 	[PF_CHECK_SPF] = &pf_check_spf,
 	[PF_CHECK_DMARC] = &pf_check_dmarc,
+	[PF_CHECK_RATE] = &pf_check_rate,
 };
 
 const pf_check *

@@ -1,0 +1,399 @@
+/*
+ * NAME
+ *	rate - messages and recipients per SASL user, envelope sender,
+ *	sender domain and client IP (the rate check)
+ * SYNOPSIS
+ *	extern const pf_check pf_check_rate;
+ * DESCRIPTION
+ *	Each [rate] KIND_METRIC key is a leaky bucket (store.h): a sustained
+ *	rate with a burst on top.  At MAIL FROM one message is asked of every
+ *	message bucket that applies (user, sender, domain, ip), at each RCPT
+ *	TO one recipient of every recipient bucket, in one store call: all
+ *	or nothing, so that a message refused by its IP limit does not use
+ *	up its user's allowance.  Over a limit: rate.KIND-METRIC with that
+ *	limit's action (451 4.7.28 by default), naming the limit, what the
+ *	bucket holds and when the next unit fits.  At RCPT it refuses that
+ *	recipient only.
+ *
+ *	The check runs last in its stage, so it sees whether another check
+ *	already refuses the message or recipient; such attempts, and those
+ *	refused by a limit, are counted only with count_refused.  Messages
+ *	refused at end of message have been counted at MAIL FROM.
+ *
+ *	configure() parses the limits and the overrides table and takes the
+ *	store: the process's in-process store (shared with the previous
+ *	configuration, so a reload keeps every bucket) or a Redis store of
+ *	its own (the buckets live in Redis).  With no limit and no table
+ *	set, no store is taken and the check's mode is off: no stage is
+ *	asked for and nothing runs.
+ *
+ *	A store that does not answer gives rate.unavailable with the
+ *	on_error action and the fact rate.applied=no; the store itself logs
+ *	the trouble (once per interval).
+ */
+#include <string.h>
+
+#include "core/check.h"
+#include "core/table.h"
+#include "limits/rate.h"
+
+static const char *const kind_names[PF_RATE_KINDS] = {
+	"user", "sender", "domain", "ip"
+};
+static const char *const metric_names[PF_RATE_METRICS] = {
+	"messages", "recipients"
+};
+static const char *const codes[PF_RATE_KINDS][PF_RATE_METRICS] = {
+	{"rate.user-messages", "rate.user-recipients"},
+	{"rate.sender-messages", "rate.sender-recipients"},
+	{"rate.domain-messages", "rate.domain-recipients"},
+	{"rate.ip-messages", "rate.ip-recipients"},
+};
+
+static int64_t (*rate_clock)(void);
+
+void
+pf_rate_set_clock(int64_t (*now_us)(void))
+{
+	rate_clock = now_us;
+}
+
+int64_t
+pf_rate_now_us(void)
+{
+	return rate_clock ? rate_clock() : g_get_real_time();
+}
+
+const char *
+pf_rate_kind_name(unsigned kind)
+{
+	return kind < PF_RATE_KINDS ? kind_names[kind] : "?";
+}
+
+const char *
+pf_rate_metric_name(unsigned metric)
+{
+	return metric < PF_RATE_METRICS ? metric_names[metric] : "?";
+}
+
+int
+pf_rate_kind_parse(const char *name)
+{
+	for (unsigned i = 0; i < PF_RATE_KINDS; i++)
+		if (strcmp(name, kind_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+pf_rate_store_key(GString *out, unsigned kind, unsigned metric,
+		  const char *value)
+{
+	char *lower = g_ascii_strdown(value, -1);
+
+	g_string_printf(out, "pf:rate:%s:%s:%s", pf_rate_kind_name(kind),
+	    pf_rate_metric_name(metric), lower);
+	g_free(lower);
+}
+
+/* "messages=RATE recipients=RATE": the one for metric, or -1 with why. */
+static int
+parse_override(const char *value, int metric, pf_rate_limit *lim,
+	       bool *found, GString *why)
+{
+	gchar **words = g_strsplit_set(value, " \t", -1);
+	int rc = 0;
+
+	for (gchar **w = words; *w && rc == 0; w++) {
+		const char *eq = strchr(*w, '=');
+		int m = -1;
+		pf_rate_limit tmp;
+
+		if (**w == '\0')
+			continue;
+		for (unsigned i = 0; eq && i < PF_RATE_METRICS; i++)
+			if (strlen(metric_names[i]) == (size_t)(eq - *w) &&
+			    strncmp(*w, metric_names[i], eq - *w) == 0)
+				m = (int)i;
+		if (m < 0) {
+			g_string_append_printf(why, "\"%s\": expected "
+			    "messages=RATE or recipients=RATE", *w);
+			rc = -1;
+		} else if (pf_rate_limit_parse(eq + 1, &tmp, why) < 0) {
+			rc = -1;
+		} else if (m == metric) {
+			*lim = tmp;
+			*found = true;
+		}
+	}
+	g_strfreev(words);
+	return rc;
+}
+
+/* Keys are "value" or "kind:value" (an IPv6 address is just a value). */
+static bool
+validate_override(const char *key, const char *value, GString *why,
+		  void *arg)
+{
+	pf_rate_limit lim;
+	bool found = false;
+
+	(void)arg;
+	(void)key;
+	if (*value == '\0') {
+		g_string_append(why, "no limits given");
+		return false;
+	}
+	return parse_override(value, 0, &lim, &found, why) == 0;
+}
+
+void
+pf_rate_limit_for(const pf_rate_conf *rc, unsigned kind, unsigned metric,
+		  const char *value, pf_rate_limit *lim, bool *override)
+{
+	const char *line = NULL;
+
+	*lim = rc->limit[kind][metric];
+	*override = false;
+	if (rc->override_table) {
+		GString *k = g_string_new(NULL);
+
+		g_string_printf(k, "%s:%s", kind_names[kind], value);
+		line = pf_table_lookup(rc->override_table, k->str);
+		if (line == NULL)
+			line = pf_table_lookup(rc->override_table, value);
+		g_string_free(k, TRUE);
+	}
+	if (line) {
+		GString *why = g_string_new(NULL);
+		bool found = false;
+		pf_rate_limit o;
+
+		if (parse_override(line, (int)metric, &o, &found, why) == 0 &&
+		    found) {
+			*lim = o;
+			*override = true;
+		}
+		g_string_free(why, TRUE);
+	}
+}
+
+/* The value a kind of key has in this message, or NULL. */
+static const char *
+key_value(const pf_message *msg, unsigned kind)
+{
+	const char *v = NULL;
+
+	switch (kind) {
+	case PF_RATE_USER: v = msg->auth_user; break;
+	case PF_RATE_SENDER: v = msg->sender; break;
+	case PF_RATE_DOMAIN: v = pf_message_sender_domain(msg); break;
+	case PF_RATE_IP: v = msg->client_addr; break;
+	default: break;
+	}
+	return v && *v ? v : NULL;
+}
+
+/* Another enforced result asks to refuse what this stage is about. */
+static bool
+others_refuse(const pf_message *msg)
+{
+	if (msg->cfg->monitor)
+		return false;
+	for (guint i = 0; i < msg->results->len; i++) {
+		const pf_result *r = msg->results->pdata[i];
+
+		if (r->mode == PF_MODE_ENFORCE && r->action >= PF_ACTION_TEMPFAIL)
+			return true;
+	}
+	return false;
+}
+
+typedef struct rate_ask {
+	unsigned kind;
+	pf_rate_limit lim;
+	bool override;
+	GString *key;
+	const char *value;
+} rate_ask;
+
+static void
+over_limit(pf_message *msg, unsigned metric, const rate_ask *a,
+	   const pf_rate_req *q)
+{
+	pf_action action = msg->cfg->rate.limit_action[a->kind][metric];
+	bool reject = action == PF_ACTION_REJECT;
+	GString *lim = g_string_new(NULL);
+	long long retry_s = (q->wait_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+	pf_result *r = pf_result_add(msg, PF_CHECK_RATE, codes[a->kind][metric],
+	    action, 0, reject ? "550" : "451", reject ? "5.7.28" : "4.7.28");
+
+	pf_rate_limit_format(lim, &a->lim);
+	pf_result_text(r, "Too many %s for %s %s: the limit is %s and %.1f "
+	    "were sent recently; the next is accepted in %lld s",
+	    metric_names[metric], kind_names[a->kind], a->value, lim->str,
+	    q->level_units, retry_s);
+	pf_result_fix(r, "Send the rest later (the MTA retries deferred mail "
+	    "on its own). If this volume is expected, ask the postmaster to "
+	    "raise the limit for %s %s; if not, the account may be "
+	    "compromised", kind_names[a->kind], a->value);
+	pf_result_fact(r, "key", "%s:%s", kind_names[a->kind], a->value);
+	pf_result_fact(r, "limit", "%s", lim->str);
+	pf_result_fact(r, "scope", "%s", a->override ? "override" : "global");
+	pf_result_fact(r, "level", "%.1f", q->level_units);
+	pf_result_fact(r, "retry_s", "%lld", retry_s);
+	g_string_free(lim, TRUE);
+}
+
+static void
+store_unavailable(pf_message *msg)
+{
+	const pf_rate_conf *rc = &msg->cfg->rate;
+	pf_result *r = pf_result_add(msg, PF_CHECK_RATE, "rate.unavailable",
+	    rc->on_error == PF_ACTION_TEMPFAIL ? PF_ACTION_TEMPFAIL :
+	    PF_ACTION_NONE, 0, "451", "4.3.0");
+
+	pf_result_text(r, "Rate limits could not be applied: the rate store "
+	    "(%s) did not answer within %lu ms", pf_rate_store_name(rc->store),
+	    rc->timeout);
+	pf_result_fix(r, "Check the rate store (see the warning lines in the "
+	    "log); mail is %s meanwhile ([rate] on_error)",
+	    rc->on_error == PF_ACTION_TEMPFAIL ? "deferred" :
+	    "accepted without limits");
+	pf_result_fact(r, "applied", "no");
+	pf_result_fact(r, "store", "%s", pf_rate_store_name(rc->store));
+}
+
+static void
+rate_run(pf_message *msg, pf_stage stage)
+{
+	const pf_rate_conf *rc = &msg->cfg->rate;
+	unsigned metric = stage == PF_STAGE_MAIL ? PF_RATE_MESSAGES :
+	    PF_RATE_RECIPIENTS;
+	bool refused = false, enforce;
+	rate_ask ask[PF_RATE_KINDS];
+	pf_rate_req req[PF_RATE_KINDS];
+	size_t n = 0;
+
+	if (!rc->active)
+		return;
+	if (others_refuse(msg)) {
+		if (!rc->count_refused)
+			return;
+		refused = true;
+	}
+	enforce = !msg->cfg->monitor && rc->mode == PF_MODE_ENFORCE;
+	for (unsigned kind = 0; kind < PF_RATE_KINDS; kind++) {
+		rate_ask *a = &ask[n];
+
+		if ((a->value = key_value(msg, kind)) == NULL)
+			continue;
+		pf_rate_limit_for(rc, kind, metric, a->value, &a->lim,
+				  &a->override);
+		if (a->lim.count == 0)
+			continue;
+		a->kind = kind;
+		a->key = g_string_new(NULL);
+		pf_rate_store_key(a->key, kind, metric, a->value);
+		memset(&req[n], 0, sizeof(req[n]));
+		req[n].key = a->key->str;
+		req[n].interval_us = a->lim.period_us / (int64_t)a->lim.count;
+		req[n].burst = a->lim.burst;
+		req[n].n = 1;
+		req[n].refuses = enforce && !refused &&
+		    rc->limit_action[kind][metric] >= PF_ACTION_TEMPFAIL;
+		n++;
+	}
+	if (n == 0)
+		return;
+	if (pf_rate_store_take(rc->store, req, n, pf_rate_now_us(),
+			       rc->count_refused) < 0)
+		store_unavailable(msg);
+	else
+		for (size_t i = 0; i < n; i++)
+			if (!req[i].admitted)
+				over_limit(msg, metric, &ask[i], &req[i]);
+	for (size_t i = 0; i < n; i++)
+		g_string_free(ask[i].key, TRUE);
+}
+
+/* Off unless some limit is set: no stage is asked for, no store used. */
+static pf_mode *
+rate_mode(pf_config *cfg)
+{
+	return &cfg->rate.run_mode;
+}
+
+static int
+rate_configure(pf_config *cfg, GString *err)
+{
+	pf_rate_conf *rc = &cfg->rate;
+	const char *path = cfg->path ? cfg->path : "(defaults)";
+	GString *why = g_string_new(NULL);
+	int rc_ = 0;
+
+	for (unsigned k = 0; k < PF_RATE_KINDS; k++)
+		for (unsigned m = 0; m < PF_RATE_METRICS; m++) {
+			g_string_truncate(why, 0);
+			if (pf_rate_limit_parse(rc->limit_text[k][m],
+			    &rc->limit[k][m], why) < 0) {
+				g_string_append_printf(err, "%s: rate.%s_%s = "
+				    "\"%s\": %s\n", path, kind_names[k],
+				    metric_names[m], rc->limit_text[k][m],
+				    why->str);
+				rc_ = -1;
+			}
+			if (rc->limit[k][m].count)
+				rc->active = true;
+		}
+	if (rc->on_error != PF_ACTION_ACCEPT &&
+	    rc->on_error != PF_ACTION_TEMPFAIL) {
+		g_string_append_printf(err, "%s: rate.on_error: expected accept "
+		    "or tempfail\n", path);
+		rc_ = -1;
+	}
+	if (rc->overrides) {
+		rc->override_table = pf_table_load(rc->overrides,
+		    validate_override, NULL, err);
+		if (rc->override_table == NULL)
+			rc_ = -1;
+		else
+			rc->active = true;
+	}
+	if (rc_ == 0 && rc->active && rc->mode != PF_MODE_OFF) {
+		g_string_truncate(why, 0);
+		rc->store = rc->redis ?
+		    pf_rate_store_redis_new(rc->redis, rc->redis_password,
+			rc->timeout, rc->pool_size, why) :
+		    pf_rate_store_memory_get(rc->max_keys);
+		if (rc->store == NULL) {
+			g_string_append_printf(err, "%s: rate.redis = \"%s\": "
+			    "%s\n", path, rc->redis, why->str);
+			rc_ = -1;
+		}
+	}
+	if (rc->store == NULL)
+		rc->active = false;
+	rc->run_mode = rc->active ? rc->mode : PF_MODE_OFF;
+	g_string_free(why, TRUE);
+	return rc_;
+}
+
+static void
+rate_unconfigure(pf_config *cfg)
+{
+	pf_rate_store_free(&cfg->rate.store);
+	pf_table_free(&cfg->rate.override_table);
+	cfg->rate.active = false;
+	cfg->rate.run_mode = PF_MODE_OFF;
+}
+
+const pf_check pf_check_rate = {
+	.id = PF_CHECK_RATE,
+	.name = "rate",
+	.stages = PF_STAGE_MAIL | PF_STAGE_RCPT,
+	.mode = rate_mode,
+	.run = rate_run,
+	.configure = rate_configure,
+	.unconfigure = rate_unconfigure,
+};
