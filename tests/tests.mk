@@ -58,7 +58,7 @@ INTEGRATION_TESTS = tests/integration/postfix.sh tests/integration/faults.sh \
 SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh tests/dkim.sh \
 	tests/from.sh tests/content.sh \
 	tests/source-rules.sh tests/hardening.sh tests/spf-dmarc.sh tests/spf-diff.sh \
-	tests/dmarc9989.sh \
+	tests/dmarc9989.sh tests/rate.sh \
 	tests/static-analysis.sh
 TESTS += $(SCRIPT_TESTS) $(INTEGRATION_TESTS)
 EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh \
