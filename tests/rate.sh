@@ -46,7 +46,8 @@ seq_through() {	# milter user n [rcpts]: prints the letters (rate-seq.lua)
 printf 'bob recipients=3/1h\n' > "$T/overrides"
 start_milter a "[rate]
 user_messages = 5/1h
-overrides = $T/overrides"
+overrides = $T/overrides
+control_socket = $T/a.ctl"
 is "$(seq_through a alice 8)" "AAAAATTT" "in-process: 5/1h admits exactly 5 of 8 messages"
 like "$(cat "$T/a.log")" 'QRATE6: action=tempfail stage=mail code=451 dsn=4.7.28 reasons=rate.user-messages .*rate.key=user:alice rate.limit="5/1h burst 5" .*rate.retry_s=720 text="Too many messages for user alice' \
 	"the refusal names the key, the limit and when it frees up"
@@ -54,6 +55,15 @@ is "$(seq_through a bob 3 2)" "AaaAat-tt" "recipients (an override for bob): 3/1
 kill -HUP "$pid_a"; sleep 1
 is "$(seq_through a alice 1)" "T" "a SIGHUP reload keeps the in-process buckets"
 is "$(seq_through a carol 1)" "A" "another user is not limited by alice's bucket"
+
+# preflight rate through the milter's control socket (in-process store)
+P="$B/tools/preflight"
+out=$("$P" rate -c "$T/a.conf" show user:alice)
+like "$out" '^user:alice messages level=5\.0 limit="5/1h burst 5" scope=global next_s=7[0-9][0-9] empty_s=3[0-9]+' "rate show user:alice: level, limit, when one more fits"
+like "$("$P" rate -c "$T/a.conf" show)" 'user:bob recipients level=3\.0 limit="3/1h burst 3" scope=override' "rate show lists every live bucket"
+like "$("$P" rate -c "$T/a.conf" reset user:alice)" "reset user:alice in memory" "rate reset user:alice"
+is "$(seq_through a alice 2)" "AA" "after the reset alice sends again"
+is "$(stat -c %a "$T/a.ctl")" 600 "the control socket is mode 0600"
 
 # --- Redis
 if ! command -v redis-server >/dev/null 2>&1; then
@@ -91,6 +101,10 @@ is "$(seq_through c dave 2)" "AT" "milter C (over TCP) sees B's 3: one more, the
 is "$(seq_through b dave 1)" "T" "and B refuses dave too"
 ttl=$(redis-cli -s "$T/redis.sock" pttl pf:rate:user:messages:dave)
 ok "$([ "$ttl" -gt 0 ] && [ "$ttl" -le 3601000 ]; echo $?)" "the key expires on its own (pttl $ttl ms)"
+like "$("$P" rate -c "$T/c.conf" show dave)" 'user:dave messages level=4\.0 limit="4/1h burst 4"' "rate show reads Redis directly"
+like "$("$P" rate -c "$T/b.conf" show)" 'user:dave messages level=4\.0' "rate show lists the Redis buckets"
+"$P" rate -c "$T/b.conf" reset dave >/dev/null; ok $? "rate reset dave (every kind) in Redis"
+is "$(seq_through c dave 1)" "A" "after the reset dave sends again, through the other milter"
 
 # --- Redis killed mid-load and restarted
 start_milter d "[rate]

@@ -234,6 +234,7 @@ typedef struct pf_rate_conf {
 	unsigned long timeout;		/* ms per store round trip */
 	unsigned long pool_size;	/* Redis connections */
 	pf_action on_error;		/* store unavailable */
+	char *control_socket;		/* milter: preflight rate for memory */
 	/* built by configure() */
 	pf_rate_limit_conf limit[PF_RATE_KINDS][PF_RATE_METRICS];
 	pf_table *override_table;

@@ -545,6 +545,9 @@ const conf_key pf_conf_keys[] = {
 	{"rate", "on_error", CT_ACTION, OFF(rate.on_error), "accept", 0, 0,
 	 "When the store is unavailable: accept (limits not applied, said in "
 	 "the decision line) or tempfail (451 4.3.0)."},
+	{"rate", "control_socket", CT_STR, OFF(rate.control_socket), "", 0, 0,
+	 "Unix socket (mode 0600) where preflight-milter answers preflight "
+	 "rate show/reset for its in-process buckets. Empty: none."},
 };
 
 const size_t pf_conf_nkeys = G_N_ELEMENTS(pf_conf_keys);
