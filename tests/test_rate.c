@@ -523,7 +523,7 @@ unavailable_store_applies_on_error_within_the_timeout(void **state)
 
 		pf_message_set_auth_user(tx->msg, "alice");
 		v = pf_pipeline_mail(tx, "a@example.com", NULL);
-		assert_true(g_get_monotonic_time() - t0 < 500 * 1000);
+		assert_true(g_get_monotonic_time() - t0 < 500 * (int64_t)1000);
 		r = tu_find(tx->msg, "rate.unavailable");
 		if (i == 0) {
 			assert_null(v);
@@ -583,7 +583,7 @@ redis_store_decides_as_the_in_process_store(void **state)
 				g_string_append_printf(out[s], "%u",
 				    rcpts(tx, (unsigned)(i % 3), NULL));
 			pf_pipeline_free(&tx);
-			fake_now += (i % 5) * 1700 * 1000;
+			fake_now += (int64_t)(i % 5) * 1700 * 1000;
 		}
 		pf_config_unref(&cfg);
 		g_free(text);

@@ -210,11 +210,11 @@ others_refuse(const pf_message *msg)
 }
 
 typedef struct rate_ask {
-	unsigned kind;
 	pf_rate_limit lim;
-	bool override;
 	GString *key;
 	const char *value;
+	unsigned kind;
+	bool override;
 } rate_ask;
 
 static void

@@ -72,7 +72,7 @@ make_room(mem_store *m, int64_t now_us)
 			m->evicted_live++;
 		drop_entry(m, e);
 	}
-	if (m->evicted_live && now_us - m->warned_us > 60 * G_USEC_PER_SEC) {
+	if (m->evicted_live && now_us - m->warned_us > (int64_t)60 * G_USEC_PER_SEC) {
 		pf_warn("rate: in-process store full (max_keys %lu): %lu keys "
 		    "with live buckets forgotten; raise [rate] max_keys",
 		    m->max_keys, m->evicted_live);

@@ -29,9 +29,9 @@
 #include "core/log.h"
 #include "limits/store.h"
 
-#define BACKOFF_MIN_US (100 * 1000)
-#define BACKOFF_MAX_US (5 * G_USEC_PER_SEC)
-#define REPORT_US (10 * G_USEC_PER_SEC)
+#define BACKOFF_MIN_US ((int64_t)100 * 1000)
+#define BACKOFF_MAX_US ((int64_t)5 * G_USEC_PER_SEC)
+#define REPORT_US ((int64_t)10 * G_USEC_PER_SEC)
 #define MAX_KEYS 8
 
 static const char take_script[] =
