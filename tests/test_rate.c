@@ -468,6 +468,47 @@ in_process_store_keeps_at_most_max_keys(void **state)
 	pf_config_unref(&cfg);
 }
 
+static void
+many_new_recipient_domains_score_and_hold(void **state)
+{
+	pf_config *cfg = tu_config("[rate]\nuser_recipient_domains = 3/10m\n");
+	const char *rcpt[] = {"<a@d1.example>", "<b@d2.example>",
+	    "<c@D1.example>", "<d@d3.example>", "<e@d2.example>"};
+	pf_pipeline *tx = tu_pipeline(cfg);
+	const pf_result *r;
+	pf_verdict *v;
+
+	wipe();
+	pf_message_set_auth_user(tx->msg, "alice");
+	assert_null(pf_pipeline_mail(tx, "alice@example.com", NULL));
+	for (size_t i = 0; i < G_N_ELEMENTS(rcpt); i++)
+		assert_null(pf_pipeline_rcpt(tx, rcpt[i]));
+	assert_null(tu_find(tx->msg, "rate.many-domains"));	/* 3 domains */
+	assert_null(pf_pipeline_rcpt(tx, "<f@d4.example>"));	/* the 4th */
+	assert_null(pf_pipeline_rcpt(tx, "<g@d5.example>"));	/* once */
+	r = tu_find(tx->msg, "rate.many-domains");
+	assert_non_null(r);
+	assert_int_equal(r->score, 10);
+	assert_string_equal(pf_result_fact_get(r, "domain"), "d4.example");
+	assert_string_equal(pf_result_fact_get(r, "domains"), "3");
+	assert_non_null(strstr(r->text, "new recipient domain (d4.example) "
+	    "after 3 others"));
+	v = tu_feed(tx, "From: alice@example.com\nTo: a@d1.example\n"
+	    "Subject: hi\nDate: Tue, 24 Nov 2026 10:00:00 +0000\n"
+	    "Message-ID: <d1@example.com>\n\nhello\n");
+	assert_int_equal(v->action, PF_ACTION_QUARANTINE);	/* held */
+	pf_pipeline_free(&tx);
+	/* ten minutes on, a domain is new again but the bucket has room */
+	fake_now += 600 * SEC;
+	tx = tu_pipeline(cfg);
+	pf_message_set_auth_user(tx->msg, "alice");
+	assert_null(pf_pipeline_mail(tx, "alice@example.com", NULL));
+	assert_null(pf_pipeline_rcpt(tx, "<a@d1.example>"));
+	assert_null(tu_find(tx->msg, "rate.many-domains"));
+	pf_pipeline_free(&tx);
+	pf_config_unref(&cfg);
+}
+
 typedef struct race {
 	pf_rate_store *store;
 	int admitted;
@@ -614,6 +655,7 @@ main(void)
 		cmocka_unit_test(reload_keeps_the_buckets),
 		cmocka_unit_test(in_process_store_keeps_at_most_max_keys),
 		cmocka_unit_test(threads_sharing_a_bucket_admit_exactly_its_burst),
+		cmocka_unit_test(many_new_recipient_domains_score_and_hold),
 		cmocka_unit_test(unavailable_store_applies_on_error_within_the_timeout),
 	};
 	const struct CMUnitTest redis_tests[] = {

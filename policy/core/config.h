@@ -235,6 +235,9 @@ typedef struct pf_rate_conf {
 	unsigned long pool_size;	/* Redis connections */
 	pf_action on_error;		/* store unavailable */
 	char *control_socket;		/* milter: preflight rate for memory */
+	char *domains_text;		/* distinct rcpt domains per user */
+	unsigned long domains_score;
+	pf_rate_limit_conf domains;	/* parsed domains_text */
 	/* built by configure() */
 	pf_rate_limit_conf limit[PF_RATE_KINDS][PF_RATE_METRICS];
 	pf_table *override_table;

@@ -545,6 +545,16 @@ const conf_key pf_conf_keys[] = {
 	{"rate", "on_error", CT_ACTION, OFF(rate.on_error), "accept", 0, 0,
 	 "When the store is unavailable: accept (limits not applied, said in "
 	 "the decision line) or tempfail (451 4.3.0)."},
+	{"rate", "user_recipient_domains", CT_STR, OFF(rate.domains_text), "",
+	 0, 0,
+	 "Compromise signal: a SASL user writing to more distinct recipient "
+	 "domains than this, as COUNT/PERIOD[:BURST] (e.g. 30/10m), scores "
+	 "user_recipient_domains_score (rate.many-domains, naming the "
+	 "numbers). A domain counts once per PERIOD. Empty: off."},
+	{"rate", "user_recipient_domains_score", CT_UINT,
+	 OFF(rate.domains_score), "10", 0, 1000,
+	 "Score of rate.many-domains (10 reaches the default "
+	 "quarantine_score: the message is held)."},
 	{"rate", "control_socket", CT_STR, OFF(rate.control_socket), "", 0, 0,
 	 "Unix socket (mode 0600) where preflight-milter answers preflight "
 	 "rate show/reset for its in-process buckets. Empty: none."},

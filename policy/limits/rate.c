@@ -27,6 +27,12 @@
  *	set, no store is taken and the check's mode is off: no stage is
  *	asked for and nothing runs.
  *
+ *	A compromise signal, scored rather than refused: with
+ *	user_recipient_domains, each recipient domain a SASL user has not
+ *	written to within the period takes one unit of that user's
+ *	distinct-domains bucket; over it, rate.many-domains adds
+ *	user_recipient_domains_score (once a message), naming the numbers.
+ *
  *	A store that does not answer gives rate.unavailable with the
  *	on_error action and the fact rate.applied=no; the store itself logs
  *	the trouble (once per interval).
@@ -40,8 +46,9 @@
 static const char *const kind_names[PF_RATE_KINDS] = {
 	"user", "sender", "domain", "ip"
 };
-static const char *const metric_names[PF_RATE_METRICS] = {
-	"messages", "recipients"
+/* the last two: the compromise signal's buckets (not limits) */
+static const char *const metric_names[PF_RATE_METRICS + 2] = {
+	"messages", "recipients", "seen", "domains"
 };
 static const char *const codes[PF_RATE_KINDS][PF_RATE_METRICS] = {
 	{"rate.user-messages", "rate.user-recipients"},
@@ -73,7 +80,7 @@ pf_rate_kind_name(unsigned kind)
 const char *
 pf_rate_metric_name(unsigned metric)
 {
-	return metric < PF_RATE_METRICS ? metric_names[metric] : "?";
+	return metric < PF_RATE_METRICS + 2 ? metric_names[metric] : "?";
 }
 
 int
@@ -194,6 +201,16 @@ key_value(const pf_message *msg, unsigned kind)
 	return v && *v ? v : NULL;
 }
 
+static bool
+has_code(const pf_message *msg, const char *code)
+{
+	for (guint i = 0; i < msg->results->len; i++)
+		if (strcmp(((const pf_result *)msg->results->pdata[i])->code,
+			   code) == 0)
+			return true;
+	return false;
+}
+
 /* Another enforced result asks to refuse what this stage is about. */
 static bool
 others_refuse(const pf_message *msg)
@@ -264,6 +281,71 @@ store_unavailable(pf_message *msg)
 	pf_result_fact(r, "store", "%s", pf_rate_store_name(rc->store));
 }
 
+/*
+ * The compromise signal: a recipient domain this user has not written to
+ * in the period (its "seen" bucket, burst 1, was empty) takes one unit of
+ * the user's distinct-domains bucket; over it, a score, once a message.
+ */
+static void
+recipient_domains(pf_message *msg)
+{
+	const pf_rate_conf *rc = &msg->cfg->rate;
+	const pf_rate_limit *lim = &rc->domains;
+	const char *rcpt, *at;
+	GString *seen_key, *key, *l;
+	pf_rate_req q;
+	int64_t now = pf_rate_now_us();
+	pf_result *r;
+	char *domain;
+
+	if (lim->count == 0 || msg->auth_user == NULL || msg->rcpts->len == 0 ||
+	    has_code(msg, "rate.many-domains"))
+		return;
+	rcpt = msg->rcpts->pdata[msg->rcpts->len - 1];
+	if ((at = strrchr(rcpt, '@')) == NULL || at[1] == '\0')
+		return;
+	domain = g_strndup(at + 1, strcspn(at + 1, ">"));
+	seen_key = g_string_new(NULL);
+	key = g_string_new(NULL);
+	g_string_printf(key, "%s@%s", msg->auth_user, domain);
+	pf_rate_store_key(seen_key, PF_RATE_USER, PF_RATE_METRICS, key->str);
+	pf_rate_store_key(key, PF_RATE_USER, PF_RATE_METRICS + 1,
+			  msg->auth_user);
+	memset(&q, 0, sizeof(q));
+	q.key = seen_key->str;
+	q.interval_us = lim->period_us;
+	q.burst = 1;
+	q.n = 1;
+	if (pf_rate_store_take(rc->store, &q, 1, now, false) < 0 ||
+	    !q.admitted)
+		goto out;		/* unavailable: said by the limits */
+	q.key = key->str;
+	q.interval_us = lim->period_us / (int64_t)lim->count;
+	q.burst = lim->burst;
+	if (pf_rate_store_take(rc->store, &q, 1, now, false) < 0 || q.admitted)
+		goto out;
+	l = g_string_new(NULL);
+	pf_rate_limit_format(l, lim);
+	r = pf_result_add(msg, PF_CHECK_RATE, "rate.many-domains",
+	    PF_ACTION_NONE, (int)rc->domains_score, "451", "4.7.28");
+	pf_result_text(r, "User %s wrote to a new recipient domain (%s) after "
+	    "%.0f others recently, over [rate] user_recipient_domains %s: the "
+	    "account may be compromised", msg->auth_user, domain,
+	    q.level_units, l->str);
+	pf_result_fix(r, "If this mail is expected, raise [rate] "
+	    "user_recipient_domains; if not, change the password of %s",
+	    msg->auth_user);
+	pf_result_fact(r, "user", "%s", msg->auth_user);
+	pf_result_fact(r, "domains", "%.0f", q.level_units);
+	pf_result_fact(r, "limit", "%s", l->str);
+	pf_result_fact(r, "domain", "%s", domain);
+	g_string_free(l, TRUE);
+out:
+	g_string_free(seen_key, TRUE);
+	g_string_free(key, TRUE);
+	g_free(domain);
+}
+
 static void
 rate_run(pf_message *msg, pf_stage stage)
 {
@@ -277,6 +359,8 @@ rate_run(pf_message *msg, pf_stage stage)
 
 	if (!rc->active)
 		return;
+	if (stage == PF_STAGE_RCPT && !others_refuse(msg))
+		recipient_domains(msg);
 	if (others_refuse(msg)) {
 		if (!rc->count_refused)
 			return;
@@ -346,6 +430,14 @@ rate_configure(pf_config *cfg, GString *err)
 			if (rc->limit[k][m].count)
 				rc->active = true;
 		}
+	g_string_truncate(why, 0);
+	if (pf_rate_limit_parse(rc->domains_text, &rc->domains, why) < 0) {
+		g_string_append_printf(err, "%s: rate.user_recipient_domains = "
+		    "\"%s\": %s\n", path, rc->domains_text, why->str);
+		rc_ = -1;
+	}
+	if (rc->domains.count)
+		rc->active = true;
 	if (rc->on_error != PF_ACTION_ACCEPT &&
 	    rc->on_error != PF_ACTION_TEMPFAIL) {
 		g_string_append_printf(err, "%s: rate.on_error: expected accept "
