@@ -130,12 +130,11 @@ static void
 bad_limit_is_a_configuration_error(void **state)
 {
 	GString *err = g_string_new(NULL);
-	char *path = NULL;
 
 	assert_null(tu_config_err("[rate]\nuser_messages = 10 per hour\n",
-				  err, &path));
+				  err, NULL));
 	assert_non_null(strstr(err->str, "rate.user_messages"));
-	assert_null(tu_config_err("[rate]\non_error = reject\n", err, &path));
+	assert_null(tu_config_err("[rate]\non_error = reject\n", err, NULL));
 	assert_non_null(strstr(err->str, "rate.on_error"));
 	g_string_free(err, TRUE);
 }
@@ -366,9 +365,8 @@ bad_override_line_is_refused_with_its_line(void **state)
 	char *table = tu_write_temp("alice messages=1/h\nbob msgs=2/h\n");
 	char *text = g_strdup_printf("[rate]\noverrides = %s\n", table);
 	GString *err = g_string_new(NULL);
-	char *path = NULL;
 
-	assert_null(tu_config_err(text, err, &path));
+	assert_null(tu_config_err(text, err, NULL));
 	assert_non_null(strstr(err->str, ":2: "));
 	assert_non_null(strstr(err->str, "msgs=2/h"));
 	g_string_free(err, TRUE);
@@ -506,6 +504,43 @@ many_new_recipient_domains_score_and_hold(void **state)
 	assert_null(pf_pipeline_rcpt(tx, "<a@d1.example>"));
 	assert_null(tu_find(tx->msg, "rate.many-domains"));
 	pf_pipeline_free(&tx);
+	pf_config_unref(&cfg);
+}
+
+static pf_action
+mail_from_ip(pf_config *cfg, const char *ip)
+{
+	pf_conninfo ci = {.client_addr = ip, .helo = "client.test"};
+	pf_pipeline *tx = pf_pipeline_new(cfg, &ci);
+	pf_verdict *v = pf_pipeline_mail(tx, "a@example.com", NULL);
+	pf_action a = v ? v->action : PF_ACTION_ACCEPT;
+
+	pf_pipeline_free(&tx);
+	return a;
+}
+
+static void
+ipv6_clients_count_by_their_64(void **state)
+{
+	pf_config *cfg = tu_config("[rate]\nip_messages = 2/h\n");
+	pf_rate_store *s = pf_rate_store_memory_get(0);
+	int64_t tat;
+
+	wipe();
+	assert_int_equal(mail_from_ip(cfg, "2001:db8:1:2::1"), PF_ACTION_ACCEPT);
+	assert_int_equal(mail_from_ip(cfg, "2001:db8:1:2:ffff::9"),
+			 PF_ACTION_ACCEPT);
+	assert_int_equal(mail_from_ip(cfg, "IPv6:2001:db8:1:2::77"),
+			 PF_ACTION_TEMPFAIL);
+	assert_int_equal(mail_from_ip(cfg, "2001:db8:1:3::1"), PF_ACTION_ACCEPT);
+	pf_rate_store_get(s, "pf:rate:ip:messages:2001:db8:1:2::/64", &tat);
+	assert_true(tat > fake_now);
+	/* IPv4-mapped is IPv4; IPv4 is per address */
+	assert_int_equal(mail_from_ip(cfg, "::ffff:192.0.2.9"), PF_ACTION_ACCEPT);
+	assert_int_equal(mail_from_ip(cfg, "192.0.2.9"), PF_ACTION_ACCEPT);
+	assert_int_equal(mail_from_ip(cfg, "192.0.2.9"), PF_ACTION_TEMPFAIL);
+	assert_int_equal(mail_from_ip(cfg, "192.0.2.10"), PF_ACTION_ACCEPT);
+	pf_rate_store_free(&s);
 	pf_config_unref(&cfg);
 }
 
@@ -656,6 +691,7 @@ main(void)
 		cmocka_unit_test(in_process_store_keeps_at_most_max_keys),
 		cmocka_unit_test(threads_sharing_a_bucket_admit_exactly_its_burst),
 		cmocka_unit_test(many_new_recipient_domains_score_and_hold),
+		cmocka_unit_test(ipv6_clients_count_by_their_64),
 		cmocka_unit_test(unavailable_store_applies_on_error_within_the_timeout),
 	};
 	const struct CMUnitTest redis_tests[] = {

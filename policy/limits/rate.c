@@ -15,6 +15,9 @@
  *	bucket holds and when the next unit fits.  At RCPT it refuses that
  *	recipient only.
  *
+ *	An IPv6 client counts by its /64, as one network (ip:2001:db8:1:2::/64
+ *	in replies, logs and the overrides table).
+ *
  *	The check runs last in its stage, so it sees whether another check
  *	already refuses the message or recipient; such attempts, and those
  *	refused by a limit, are counted only with count_refused.  Messages
@@ -37,6 +40,8 @@
  *	on_error action and the fact rate.applied=no; the store itself logs
  *	the trouble (once per interval).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "core/check.h"
@@ -185,9 +190,36 @@ pf_rate_limit_for(const pf_rate_conf *rc, unsigned kind, unsigned metric,
 	}
 }
 
+/*
+ * An IPv6 client counts by its /64 (one customer's network: a host can
+ * take any address in it), an IPv4-mapped one as IPv4; buf holds the
+ * result when it differs from addr.
+ */
+static const char *
+ip_key(const char *addr, char *buf, size_t len)
+{
+	struct in6_addr a6;
+	char tmp[INET6_ADDRSTRLEN];
+
+	if (g_ascii_strncasecmp(addr, "IPv6:", 5) == 0)
+		addr += 5;
+	if (strchr(addr, ':') == NULL || inet_pton(AF_INET6, addr, &a6) != 1)
+		return addr;
+	if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+		if (inet_ntop(AF_INET, a6.s6_addr + 12, buf, (socklen_t)len))
+			return buf;
+		return addr;
+	}
+	memset(a6.s6_addr + 8, 0, 8);
+	if (inet_ntop(AF_INET6, &a6, tmp, sizeof(tmp)) == NULL)
+		return addr;
+	g_snprintf(buf, len, "%s/64", tmp);
+	return buf;
+}
+
 /* The value a kind of key has in this message, or NULL. */
 static const char *
-key_value(const pf_message *msg, unsigned kind)
+key_value(const pf_message *msg, unsigned kind, char *buf, size_t len)
 {
 	const char *v = NULL;
 
@@ -195,7 +227,10 @@ key_value(const pf_message *msg, unsigned kind)
 	case PF_RATE_USER: v = msg->auth_user; break;
 	case PF_RATE_SENDER: v = msg->sender; break;
 	case PF_RATE_DOMAIN: v = pf_message_sender_domain(msg); break;
-	case PF_RATE_IP: v = msg->client_addr; break;
+	case PF_RATE_IP:
+		if (msg->client_addr && *msg->client_addr)
+			v = ip_key(msg->client_addr, buf, len);
+		break;
 	default: break;
 	}
 	return v && *v ? v : NULL;
@@ -232,6 +267,7 @@ typedef struct rate_ask {
 	const char *value;
 	unsigned kind;
 	bool override;
+	char ip[INET6_ADDRSTRLEN + 4];	/* "2001:db8::/64" */
 } rate_ask;
 
 static void
@@ -370,7 +406,8 @@ rate_run(pf_message *msg, pf_stage stage)
 	for (unsigned kind = 0; kind < PF_RATE_KINDS; kind++) {
 		rate_ask *a = &ask[n];
 
-		if ((a->value = key_value(msg, kind)) == NULL)
+		if ((a->value = key_value(msg, kind, a->ip,
+					  sizeof(a->ip))) == NULL)
 			continue;
 		pf_rate_limit_for(rc, kind, metric, a->value, &a->lim,
 				  &a->override);

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "core/verdict.h"
 #include "limits/rate.h"
 #include "limits/rate_admin.h"
 
@@ -18,8 +19,9 @@ show_bucket(const pf_rate_conf *rc, unsigned kind, unsigned metric,
 
 	pf_rate_limit_for(rc, kind, metric, value, &lim, &override);
 	pf_rate_limit_format(l, &lim);
-	g_string_append_printf(out, "%s:%s %s", pf_rate_kind_name(kind), value,
-	    pf_rate_metric_name(metric));
+	g_string_append_printf(out, "%s:", pf_rate_kind_name(kind));
+	pf_text_printable(out, value, 512);	/* a sender's bytes */
+	g_string_append_printf(out, " %s", pf_rate_metric_name(metric));
 	if (lim.count == 0) {
 		g_string_append_printf(out, " limit=off\n");
 	} else {

@@ -82,7 +82,7 @@ typedef struct redis_store {
 	int64_t backoff_us;
 	unsigned long failures;		/* since the last report */
 	int64_t reported_us;
-	bool failing;
+	gint failing;			/* atomic: read unlocked */
 } redis_store;
 
 static void
@@ -97,27 +97,28 @@ note_failure(redis_store *r, const char *why)
 		    BACKOFF_MAX_US) : BACKOFF_MIN_US;
 		r->retry_after_us = now + r->backoff_us;
 	}
-	if (!r->failing || now - r->reported_us >= REPORT_US) {
+	if (!g_atomic_int_get(&r->failing) ||
+	    now - r->reported_us >= REPORT_US) {
 		pf_warn("rate: %s: %s; rate limits not applied (%lu failed "
 		    "calls), next connect in %lld ms", r->base.description,
 		    why, r->failures, (long long)(r->backoff_us / 1000));
 		r->failures = 0;
 		r->reported_us = now;
 	}
-	r->failing = true;
+	g_atomic_int_set(&r->failing, 1);
 	g_mutex_unlock(&r->lock);
 }
 
 static void
 note_success(redis_store *r)
 {
-	if (!r->failing)	/* racy read; the flag is re-checked locked */
+	if (!g_atomic_int_get(&r->failing))	/* re-checked locked */
 		return;
 	g_mutex_lock(&r->lock);
-	if (r->failing)
+	if (g_atomic_int_get(&r->failing))
 		pf_info("rate: %s: answering again (%lu failed calls since the "
 		    "last report)", r->base.description, r->failures);
-	r->failing = false;
+	g_atomic_int_set(&r->failing, 0);
 	r->failures = 0;
 	r->backoff_us = 0;
 	r->retry_after_us = 0;
