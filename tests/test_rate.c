@@ -507,6 +507,62 @@ many_new_recipient_domains_score_and_hold(void **state)
 	pf_config_unref(&cfg);
 }
 
+/* n messages as user; how many carried rate.surge */
+static int
+surges(pf_config *cfg, const char *user, int n)
+{
+	int found = 0;
+
+	for (int i = 0; i < n; i++) {
+		pf_pipeline *tx = tu_pipeline(cfg);
+
+		pf_message_set_auth_user(tx->msg, user);
+		assert_null(pf_pipeline_mail(tx, "a@example.com", NULL));
+		if (tu_find(tx->msg, "rate.surge"))
+			found++;
+		pf_pipeline_free(&tx);
+	}
+	return found;
+}
+
+static void
+surge_over_the_users_own_average_scores(void **state)
+{
+	pf_config *cfg = tu_config("[rate]\nuser_surge_factor = 3\n"
+	    "user_surge_window = 3600\nuser_surge_history = 3\n"
+	    "user_surge_min = 5\n");
+	pf_pipeline *tx;
+	const pf_result *r;
+
+	wipe();
+	fake_now = (fake_now / (3600 * SEC) + 1) * 3600 * SEC;	/* a window */
+	/* a new user: nothing below user_surge_min, then a surge from 0 */
+	assert_int_equal(surges(cfg, "erin", 4), 0);
+	assert_int_equal(surges(cfg, "erin", 1), 1);
+	/* three hours of 4 a window: average 4, factor 3: the 13th scores */
+	for (int h = 0; h < 3; h++) {
+		fake_now += 3600 * SEC;
+		assert_int_equal(surges(cfg, "frank", 4), 0);
+	}
+	fake_now += 3600 * SEC;
+	assert_int_equal(surges(cfg, "frank", 12), 0);
+	tx = tu_pipeline(cfg);
+	pf_message_set_auth_user(tx->msg, "frank");
+	assert_null(pf_pipeline_mail(tx, "a@example.com", NULL));
+	r = tu_find(tx->msg, "rate.surge");
+	assert_non_null(r);
+	assert_int_equal(r->score, 10);
+	assert_string_equal(pf_result_fact_get(r, "count"), "13");
+	assert_string_equal(pf_result_fact_get(r, "average"), "4.0");
+	assert_non_null(strstr(r->text, "13 messages in this 3600 s window, "
+	    "more than 3 times its average of 4.0 over the 3 windows"));
+	pf_pipeline_free(&tx);
+	/* four windows on the history has expired: a surge from 0 again */
+	fake_now += (int64_t)4 * 3600 * SEC;
+	assert_int_equal(surges(cfg, "frank", 5), 1);
+	pf_config_unref(&cfg);
+}
+
 static pf_action
 mail_from_ip(pf_config *cfg, const char *ip)
 {
@@ -622,12 +678,19 @@ static void
 redis_store_decides_as_the_in_process_store(void **state)
 {
 	const char *url = getenv("PF_TEST_REDIS");
-	const char *users[] = {"alice", "bob", "carol"};
+	char *users[3];
 	GString *out[2];
+
+	/* fresh names each run: a server used before holds other windows */
+	for (int u = 0; u < 3; u++)
+		users[u] = g_strdup_printf("%s%d", u == 0 ? "alice" :
+		    u == 1 ? "bob" : "carol", (int)getpid());
 
 	for (int s = 0; s < 2; s++) {
 		char *text = g_strdup_printf("[rate]\nuser_messages = 5/1m:3\n"
-		    "domain_messages = 7/1m\nip_recipients = 20/1m:4\n%s%s\n",
+		    "domain_messages = 7/1m\nip_recipients = 20/1m:4\n"
+		    "user_surge_factor = 2\nuser_surge_window = 60\n"
+		    "user_surge_history = 3\nuser_surge_min = 3\n%s%s\n",
 		    s ? "redis = " : "", s ? url : "");
 		pf_config *cfg = tu_config(text);
 
@@ -655,6 +718,8 @@ redis_store_decides_as_the_in_process_store(void **state)
 			pf_message_set_auth_user(tx->msg, users[(i * 7) % 3]);
 			v = pf_pipeline_mail(tx, "a@example.com", NULL);
 			g_string_append_c(out[s], v ? 'm' : 'M');
+			if (tu_find(tx->msg, "rate.surge"))
+				g_string_append_c(out[s], 's');
 			if (v == NULL)
 				g_string_append_printf(out[s], "%u",
 				    rcpts(tx, (unsigned)(i % 3), NULL));
@@ -664,8 +729,11 @@ redis_store_decides_as_the_in_process_store(void **state)
 		pf_config_unref(&cfg);
 		g_free(text);
 	}
+	for (int u = 0; u < 3; u++)
+		g_free(users[u]);
 	assert_string_equal(out[0]->str, out[1]->str);
 	assert_non_null(strchr(out[0]->str, 'm'));	/* some refused */
+	assert_non_null(strchr(out[0]->str, 's'));	/* some surges */
 	g_string_free(out[0], TRUE);
 	g_string_free(out[1], TRUE);
 }
@@ -692,6 +760,7 @@ main(void)
 		cmocka_unit_test(threads_sharing_a_bucket_admit_exactly_its_burst),
 		cmocka_unit_test(many_new_recipient_domains_score_and_hold),
 		cmocka_unit_test(ipv6_clients_count_by_their_64),
+		cmocka_unit_test(surge_over_the_users_own_average_scores),
 		cmocka_unit_test(unavailable_store_applies_on_error_within_the_timeout),
 	};
 	const struct CMUnitTest redis_tests[] = {

@@ -238,6 +238,11 @@ typedef struct pf_rate_conf {
 	char *domains_text;		/* distinct rcpt domains per user */
 	unsigned long domains_score;
 	pf_rate_limit_conf domains;	/* parsed domains_text */
+	unsigned long surge_factor;	/* 0: off */
+	unsigned long surge_window;	/* seconds */
+	unsigned long surge_history;	/* windows averaged */
+	unsigned long surge_min;	/* messages in the window at least */
+	unsigned long surge_score;
 	/* built by configure() */
 	pf_rate_limit_conf limit[PF_RATE_KINDS][PF_RATE_METRICS];
 	pf_table *override_table;

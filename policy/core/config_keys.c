@@ -555,6 +555,24 @@ const conf_key pf_conf_keys[] = {
 	 OFF(rate.domains_score), "10", 0, 1000,
 	 "Score of rate.many-domains (10 reaches the default "
 	 "quarantine_score: the message is held)."},
+	{"rate", "user_surge_factor", CT_UINT, OFF(rate.surge_factor), "0", 0,
+	 1000,
+	 "Compromise signal: a SASL user sending more than this many times "
+	 "its own average (messages per user_surge_window over the "
+	 "user_surge_history windows before) scores user_surge_score "
+	 "(rate.surge, naming the numbers). 0: off."},
+	{"rate", "user_surge_window", CT_UINT, OFF(rate.surge_window), "3600",
+	 60, 86400, "Seconds in one window of the surge signal."},
+	{"rate", "user_surge_history", CT_UINT, OFF(rate.surge_history), "24",
+	 1, 168, "Windows before the current one that make the average."},
+	{"rate", "user_surge_min", CT_UINT, OFF(rate.surge_min), "50", 1,
+	 100000000,
+	 "Messages in the current window below which there is no surge (a "
+	 "new or quiet user)."},
+	{"rate", "user_surge_score", CT_UINT, OFF(rate.surge_score), "10", 0,
+	 1000,
+	 "Score of rate.surge (10 reaches the default quarantine_score: "
+	 "held)."},
 	{"rate", "control_socket", CT_STR, OFF(rate.control_socket), "", 0, 0,
 	 "Unix socket (mode 0600) where preflight-milter answers preflight "
 	 "rate show/reset for its in-process buckets. Empty: none."},

@@ -35,6 +35,10 @@
  *	written to within the period takes one unit of that user's
  *	distinct-domains bucket; over it, rate.many-domains adds
  *	user_recipient_domains_score (once a message), naming the numbers.
+ *	With user_surge_factor, a user's messages in the current window
+ *	(fixed windows, the store's count()) against its own average over
+ *	the windows before: over factor times it (and at least user_surge_min)
+ *	rate.surge adds user_surge_score.
  *
  *	A store that does not answer gives rate.unavailable with the
  *	on_error action and the fact rate.applied=no; the store itself logs
@@ -51,9 +55,9 @@
 static const char *const kind_names[PF_RATE_KINDS] = {
 	"user", "sender", "domain", "ip"
 };
-/* the last two: the compromise signal's buckets (not limits) */
-static const char *const metric_names[PF_RATE_METRICS + 2] = {
-	"messages", "recipients", "seen", "domains"
+/* the last three: the compromise signals' keys (not limits) */
+static const char *const metric_names[PF_RATE_METRICS + 3] = {
+	"messages", "recipients", "seen", "domains", "surge"
 };
 static const char *const codes[PF_RATE_KINDS][PF_RATE_METRICS] = {
 	{"rate.user-messages", "rate.user-recipients"},
@@ -85,7 +89,7 @@ pf_rate_kind_name(unsigned kind)
 const char *
 pf_rate_metric_name(unsigned metric)
 {
-	return metric < PF_RATE_METRICS + 2 ? metric_names[metric] : "?";
+	return metric < PF_RATE_METRICS + 3 ? metric_names[metric] : "?";
 }
 
 int
@@ -382,6 +386,55 @@ out:
 	g_free(domain);
 }
 
+/*
+ * The other signal: this user's messages in the current window against
+ * its own average over the windows before (fixed windows: a signal, not a
+ * limit).  Scored on every message past the threshold.
+ */
+static void
+surge(pf_message *msg)
+{
+	const pf_rate_conf *rc = &msg->cfg->rate;
+	unsigned long counts[PF_RATE_MAX_WINDOWS + 1], sum = 0;
+	unsigned nwin = (unsigned)rc->surge_history;
+	GString *key;
+	double avg;
+	pf_result *r;
+	int st;
+
+	if (rc->surge_factor == 0 || msg->auth_user == NULL)
+		return;
+	key = g_string_new(NULL);
+	pf_rate_store_key(key, PF_RATE_USER, PF_RATE_METRICS + 2,
+			  msg->auth_user);
+	st = pf_rate_store_count(rc->store, key->str,
+	    (int64_t)rc->surge_window * G_USEC_PER_SEC, nwin,
+	    pf_rate_now_us(), counts);
+	g_string_free(key, TRUE);
+	if (st < 0)
+		return;		/* unavailable: said by the limits */
+	for (unsigned i = 1; i <= nwin; i++)
+		sum += counts[i];
+	avg = (double)sum / nwin;
+	if (counts[0] < rc->surge_min ||
+	    (double)counts[0] <= avg * (double)rc->surge_factor)
+		return;
+	r = pf_result_add(msg, PF_CHECK_RATE, "rate.surge", PF_ACTION_NONE,
+	    (int)rc->surge_score, "451", "4.7.28");
+	pf_result_text(r, "User %s sent %lu messages in this %lu s window, "
+	    "more than %lu times its average of %.1f over the %u windows "
+	    "before: the account may be compromised", msg->auth_user,
+	    counts[0], rc->surge_window, rc->surge_factor, avg, nwin);
+	pf_result_fix(r, "If this volume is expected, raise [rate] "
+	    "user_surge_factor; if not, change the password of %s",
+	    msg->auth_user);
+	pf_result_fact(r, "user", "%s", msg->auth_user);
+	pf_result_fact(r, "count", "%lu", counts[0]);
+	pf_result_fact(r, "average", "%.1f", avg);
+	pf_result_fact(r, "factor", "%lu", rc->surge_factor);
+	pf_result_fact(r, "window_s", "%lu", rc->surge_window);
+}
+
 static void
 rate_run(pf_message *msg, pf_stage stage)
 {
@@ -397,6 +450,8 @@ rate_run(pf_message *msg, pf_stage stage)
 		return;
 	if (stage == PF_STAGE_RCPT && !others_refuse(msg))
 		recipient_domains(msg);
+	if (stage == PF_STAGE_MAIL && !others_refuse(msg))
+		surge(msg);
 	if (others_refuse(msg)) {
 		if (!rc->count_refused)
 			return;
@@ -473,7 +528,7 @@ rate_configure(pf_config *cfg, GString *err)
 		    "\"%s\": %s\n", path, rc->domains_text, why->str);
 		rc_ = -1;
 	}
-	if (rc->domains.count)
+	if (rc->domains.count || rc->surge_factor)
 		rc->active = true;
 	if (rc->on_error != PF_ACTION_ACCEPT &&
 	    rc->on_error != PF_ACTION_TEMPFAIL) {

@@ -17,6 +17,15 @@ pf_rate_store_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs,
 }
 
 int
+pf_rate_store_count(pf_rate_store *s, const char *key, int64_t window_us,
+		    unsigned nwin, int64_t now_us, unsigned long *counts)
+{
+	if (nwin > PF_RATE_MAX_WINDOWS || window_us <= 0)
+		return -1;
+	return s->ops->count(s, key, window_us, nwin, now_us, counts);
+}
+
+int
 pf_rate_store_get(pf_rate_store *s, const char *key, int64_t *tat_us)
 {
 	return s->ops->get(s, key, tat_us);

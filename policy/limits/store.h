@@ -6,6 +6,9 @@
  * SYNOPSIS
  *	int pf_rate_store_take(pf_rate_store *s, pf_rate_req *reqs,
  *			       size_t nreqs, int64_t now_us, bool charge);
+ *	int pf_rate_store_count(pf_rate_store *s, const char *key,
+ *				int64_t window_us, unsigned nwin,
+ *				int64_t now_us, unsigned long *counts);
  *	int pf_rate_store_get(pf_rate_store *s, const char *key,
  *			      int64_t *tat_us);
  *	int pf_rate_store_reset(pf_rate_store *s, const char *key);
@@ -48,6 +51,13 @@
  *	0, or -1 when the store could not answer (timeout, connection
  *	lost, no server): the caller applies [rate] on_error.
  *
+ *	count() is the one fixed-window operation (incr_window), for the
+ *	compromise signals rather than limits: it adds one to the counter of
+ *	the current window (now_us / window_us) of key and returns it in
+ *	counts[0], the counters of the nwin windows before it in
+ *	counts[1..nwin] (0 when absent); counters expire after nwin + 1
+ *	windows.
+ *
  *	get() returns a key's tat (0 for none), reset() forgets a key,
  *	list() calls fn for every live key (the memory store; Redis: SCAN
  *	over the prefix).  Every store is thread-safe.
@@ -67,6 +77,8 @@
  */
 #ifndef PF_RATE_STORE_H
 #define PF_RATE_STORE_H
+
+#define PF_RATE_MAX_WINDOWS 168	/* count(): nwin at most */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -96,6 +108,8 @@ typedef struct pf_rate_store_ops {
 	const char *name;
 	int (*take)(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs,
 		    int64_t now_us, bool charge);
+	int (*count)(pf_rate_store *s, const char *key, int64_t window_us,
+		     unsigned nwin, int64_t now_us, unsigned long *counts);
 	int (*get)(pf_rate_store *s, const char *key, int64_t *tat_us);
 	int (*reset)(pf_rate_store *s, const char *key);
 	int (*list)(pf_rate_store *s, pf_rate_list_fn fn, void *arg);
@@ -109,6 +123,8 @@ struct pf_rate_store {
 
 int pf_rate_store_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs,
 		       int64_t now_us, bool charge);
+int pf_rate_store_count(pf_rate_store *s, const char *key, int64_t window_us,
+			unsigned nwin, int64_t now_us, unsigned long *counts);
 int pf_rate_store_get(pf_rate_store *s, const char *key, int64_t *tat_us);
 int pf_rate_store_reset(pf_rate_store *s, const char *key);
 int pf_rate_store_list(pf_rate_store *s, pf_rate_list_fn fn, void *arg);

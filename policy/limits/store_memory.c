@@ -22,7 +22,8 @@
 
 typedef struct mem_entry {
 	char *key;
-	int64_t tat_us;
+	int64_t tat_us;			/* a counter's: when it expires */
+	unsigned long count;		/* window counters (count()) */
 	GList link;			/* in mem_store.lru; data = entry */
 } mem_entry;
 
@@ -137,6 +138,39 @@ mem_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs, int64_t now_us,
 }
 
 static int
+mem_count(pf_rate_store *s, const char *key, int64_t window_us, unsigned nwin,
+	  int64_t now_us, unsigned long *counts)
+{
+	mem_store *m = (mem_store *)s;
+	int64_t idx = now_us / window_us;
+	GString *k = g_string_new(NULL);
+
+	g_mutex_lock(&m->lock);
+	for (unsigned i = 0; i <= nwin; i++) {
+		mem_entry *e;
+
+		g_string_printf(k, "%s:%lld", key, (long long)(idx - i));
+		e = lookup(m, k->str);
+		if (e && e->tat_us <= now_us)
+			e->count = 0;		/* expired, not yet dropped */
+		if (i == 0) {
+			int64_t expires = (idx + nwin + 1) * window_us;
+
+			if (e == NULL) {
+				store_tat(m, k->str, expires, now_us);
+				e = g_hash_table_lookup(m->keys, k->str);
+			}
+			e->tat_us = expires;
+			e->count++;
+		}
+		counts[i] = e ? e->count : 0;
+	}
+	g_mutex_unlock(&m->lock);
+	g_string_free(k, TRUE);
+	return 0;
+}
+
+static int
 mem_get(pf_rate_store *s, const char *key, int64_t *tat_us)
 {
 	mem_store *m = (mem_store *)s;
@@ -198,6 +232,7 @@ mem_release(pf_rate_store *s)
 static const pf_rate_store_ops mem_ops = {
 	.name = "memory",
 	.take = mem_take,
+	.count = mem_count,
 	.get = mem_get,
 	.reset = mem_reset,
 	.list = mem_list,

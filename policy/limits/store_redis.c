@@ -13,6 +13,10 @@
  *	what was decided.  Time is the caller's clock, so milters sharing a
  *	server must keep their clocks in step (NTP).
  *
+ *	count() (the compromise signals' fixed windows) is a second script:
+ *	INCR and PEXPIRE the current window's counter, GET the previous
+ *	ones, in one call.
+ *
  *	Connections: a pool of at most pool_size, opened on demand, shared
  *	by every thread; a caller waits at most timeout for a free one.
  *	Every connect, write and read is bounded by timeout.  A failed call
@@ -63,6 +67,18 @@ static const char take_script[] =
     "end\n"
     "return out\n";
 
+static const char count_script[] =
+    "local idx = tonumber(ARGV[1])\n"
+    "local nwin = tonumber(ARGV[2])\n"
+    "local k = KEYS[1] .. ':' .. string.format('%.0f', idx)\n"
+    "local out = {redis.call('INCR', k)}\n"
+    "redis.call('PEXPIRE', k, ARGV[3])\n"
+    "for i = 1, nwin do\n"
+    "  local v = redis.call('GET', KEYS[1] .. ':' .. string.format('%.0f', idx - i))\n"
+    "  out[i + 1] = tonumber(v or '0') or 0\n"
+    "end\n"
+    "return out\n";
+
 typedef struct redis_store {
 	pf_rate_store base;
 	char *host;			/* or NULL for a unix socket */
@@ -72,7 +88,8 @@ typedef struct redis_store {
 	char *password;
 	struct timeval timeout;
 	int64_t timeout_us;
-	char sha[41];
+	char sha[41];			/* of take_script */
+	char count_sha[41];
 
 	GMutex lock;
 	GCond freed;
@@ -248,6 +265,55 @@ is_noscript(const redisReply *rep)
 	    strncmp(rep->str, "NOSCRIPT", 8) == 0;
 }
 
+/* EVALSHA argv (argv[1] the script's SHA1), loading it on NOSCRIPT. */
+static redisReply *
+eval_script(redis_store *r, const char *script, int argc, const char **argv)
+{
+	redisReply *rep = redis_call(r, argc, argv, NULL);
+
+	if (rep && is_noscript(rep)) {
+		const char *load[] = {"SCRIPT", "LOAD", script};
+		redisReply *lr = redis_call(r, 3, load, NULL);
+
+		freeReplyObject(rep);
+		if (lr == NULL)
+			return NULL;
+		freeReplyObject(lr);
+		rep = redis_call(r, argc, argv, NULL);
+	}
+	return rep;
+}
+
+static int
+redis_count(pf_rate_store *s, const char *key, int64_t window_us,
+	    unsigned nwin, int64_t now_us, unsigned long *counts)
+{
+	redis_store *r = (redis_store *)s;
+	char idx[32], n[16], ttl[32];
+	const char *argv[] = {"EVALSHA", r->count_sha, "1", key, idx, n, ttl};
+	redisReply *rep;
+	int rc = -1;
+
+	g_snprintf(idx, sizeof(idx), "%lld", (long long)(now_us / window_us));
+	g_snprintf(n, sizeof(n), "%u", nwin);
+	g_snprintf(ttl, sizeof(ttl), "%lld",
+	    (long long)((nwin + 1) * (window_us / 1000)) + 1000);
+	if ((rep = eval_script(r, count_script, 7, argv)) == NULL)
+		return -1;
+	if (rep->type == REDIS_REPLY_ARRAY && rep->elements == nwin + 1) {
+		for (size_t i = 0; i <= nwin; i++)
+			counts[i] = rep->element[i]->type ==
+			    REDIS_REPLY_INTEGER ?
+			    (unsigned long)rep->element[i]->integer : 0;
+		rc = 0;
+	} else {
+		note_failure(r, rep->type == REDIS_REPLY_ERROR ? rep->str :
+		    "unexpected answer to the count script");
+	}
+	freeReplyObject(rep);
+	return rc;
+}
+
 static int
 redis_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs, int64_t now_us,
 	   bool charge)
@@ -277,19 +343,8 @@ redis_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs, int64_t now_us,
 		ARGF("%lu", reqs[i].n);
 		ARG(reqs[i].refuses ? "1" : "0");
 	}
-	if ((rep = redis_call(r, argc, argv, NULL)) == NULL)
+	if ((rep = eval_script(r, take_script, argc, argv)) == NULL)
 		goto out;
-	if (is_noscript(rep)) {
-		const char *load[] = {"SCRIPT", "LOAD", take_script};
-		redisReply *lr = redis_call(r, 3, load, NULL);
-
-		freeReplyObject(rep);
-		if (lr == NULL)
-			goto out;
-		freeReplyObject(lr);
-		if ((rep = redis_call(r, argc, argv, NULL)) == NULL)
-			goto out;
-	}
 	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != nreqs) {
 		note_failure(r, rep->type == REDIS_REPLY_ERROR ? rep->str :
 		    "unexpected answer to the rate script");
@@ -388,6 +443,7 @@ redis_release(pf_rate_store *s)
 static const pf_rate_store_ops redis_ops = {
 	.name = "redis",
 	.take = redis_take,
+	.count = redis_count,
 	.get = redis_get,
 	.reset = redis_reset,
 	.list = redis_list,
@@ -479,6 +535,9 @@ pf_rate_store_redis_new(const char *url, const char *password,
 	g_cond_init(&r->freed);
 	sha = g_compute_checksum_for_string(G_CHECKSUM_SHA1, take_script, -1);
 	g_strlcpy(r->sha, sha, sizeof(r->sha));
+	g_free(sha);
+	sha = g_compute_checksum_for_string(G_CHECKSUM_SHA1, count_script, -1);
+	g_strlcpy(r->count_sha, sha, sizeof(r->count_sha));
 	g_free(sha);
 	return &r->base;
 }
