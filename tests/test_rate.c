@@ -140,6 +140,25 @@ bad_limit_is_a_configuration_error(void **state)
 }
 
 static void
+dump_hides_redis_credentials(void **state)
+{
+	pf_config *cfg = tu_config("[rate]\nuser_messages = 1/h\n"
+	    "redis = redis://:s3cret@127.0.0.1:1/0\nredis_password = pw2\n");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	pf_config_dump(cfg, fp, false);
+	fclose(fp);
+	assert_null(strstr(buf, "s3cret"));
+	assert_null(strstr(buf, "pw2"));
+	assert_non_null(strstr(buf, "redis = redis://(hidden)@127.0.0.1:1/0"));
+	assert_non_null(strstr(buf, "redis_password = (hidden)"));
+	free(buf);
+	pf_config_unref(&cfg);
+}
+
+static void
 no_limit_set_takes_no_store(void **state)
 {
 	pf_config *cfg = tu_config("[rate]\nmode = enforce\n");
@@ -746,6 +765,7 @@ main(void)
 		cmocka_unit_test(limit_syntax_is_count_period_and_optional_burst),
 		cmocka_unit_test(bad_limit_is_a_configuration_error),
 		cmocka_unit_test(no_limit_set_takes_no_store),
+		cmocka_unit_test(dump_hides_redis_credentials),
 		cmocka_unit_test(user_messages_admit_exactly_burst_then_sustained_rate),
 		cmocka_unit_test(tempfail_is_451_4_7_28_and_reject_550_5_7_28),
 		cmocka_unit_test(user_recipients_refuse_each_recipient_over_the_limit),
