@@ -99,6 +99,12 @@ redis = redis://127.0.0.1:$REDIS_PORT/0"
 is "$(seq_through b dave 3)" "AAA" "Redis: 3 of 4 through milter B"
 is "$(seq_through c dave 2)" "AT" "milter C (over TCP) sees B's 3: one more, then refused"
 is "$(seq_through b dave 1)" "T" "and B refuses dave too"
+before=$(redis-cli -s "$T/redis.sock" get pf:rate:user:messages:dave)
+printf 'From: dave@example.com\nTo: r@example.org\nSubject: x\n\nhi\n' > "$T/m.eml"
+out=$("$B/tools/preflight" scan -c "$T/b.conf" --auth-user dave --from dave@example.com \
+	--rcpt r@example.org "$T/m.eml" 2>&1)
+like "$out" 'action=tempfail stage=mail code=451 dsn=4.7.28 reasons=rate.user-messages' "preflight scan shows dave over the limit"
+is "$(redis-cli -s "$T/redis.sock" get pf:rate:user:messages:dave)" "$before" "and counts nothing (a dry run)"
 ttl=$(redis-cli -s "$T/redis.sock" pttl pf:rate:user:messages:dave)
 ok "$([ "$ttl" -gt 0 ] && [ "$ttl" -le 3601000 ]; echo $?)" "the key expires on its own (pttl $ttl ms)"
 like "$("$P" rate -c "$T/c.conf" show dave)" 'user:dave messages level=4\.0 limit="4/1h burst 4"' "rate show reads Redis directly"

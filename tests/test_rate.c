@@ -80,23 +80,24 @@ bucket_admits_burst_then_one_per_interval(void **state)
 	int64_t tat = 0, nt, now = 1000 * SEC;
 
 	for (int i = 0; i < 3; i++) {
-		pf_rate_bucket_decide(&r, 1, &tat, now, false, &nt);
+		pf_rate_bucket_decide(&r, 1, &tat, now, PF_RATE_IF_ADMITTED, &nt);
 		assert_true(r.admitted);
 		tat = nt;
 	}
 	assert_true(r.level_units > 2.99 && r.level_units < 3.01);
-	pf_rate_bucket_decide(&r, 1, &tat, now, false, &nt);
+	pf_rate_bucket_decide(&r, 1, &tat, now, PF_RATE_IF_ADMITTED, &nt);
 	assert_false(r.admitted);
 	assert_int_equal(r.wait_us, SEC);
 	assert_int_equal(nt, tat);		/* refused: not moved */
-	pf_rate_bucket_decide(&r, 1, &tat, now + SEC - 1, false, &nt);
+	pf_rate_bucket_decide(&r, 1, &tat, now + SEC - 1, PF_RATE_IF_ADMITTED,
+	    &nt);
 	assert_false(r.admitted);
 	assert_int_equal(r.wait_us, 1);
-	pf_rate_bucket_decide(&r, 1, &tat, now + SEC, false, &nt);
+	pf_rate_bucket_decide(&r, 1, &tat, now + SEC, PF_RATE_IF_ADMITTED, &nt);
 	assert_true(r.admitted);
 	/* charged refusals fill the bucket but never beyond full */
 	tat = nt;
-	pf_rate_bucket_decide(&r, 1, &tat, now + SEC, true, &nt);
+	pf_rate_bucket_decide(&r, 1, &tat, now + SEC, PF_RATE_CHARGE, &nt);
 	assert_false(r.admitted);
 	assert_int_equal(nt, now + SEC + 3 * SEC);
 }
@@ -595,6 +596,35 @@ mail_from_ip(pf_config *cfg, const char *ip)
 }
 
 static void
+peek_mode_decides_and_counts_nothing(void **state)
+{
+	pf_config *cfg = tu_config("[rate]\nuser_messages = 1/h\n"
+	    "user_surge_factor = 2\nuser_surge_min = 1\n");
+	pf_rate_store *s = pf_rate_store_memory_get(0);
+	int64_t before, after;
+
+	wipe();
+	pf_rate_set_peek(true);
+	for (int i = 0; i < 3; i++)	/* nothing counted: all pass */
+		assert_int_equal(mail_as(cfg, "alice", "a@example.com", NULL),
+				 PF_ACTION_ACCEPT);
+	pf_rate_store_get(s, "pf:rate:user:messages:alice", &before);
+	assert_int_equal(before, 0);
+	pf_rate_set_peek(false);
+	assert_int_equal(mail_as(cfg, "alice", "a@example.com", NULL),
+			 PF_ACTION_ACCEPT);
+	pf_rate_store_get(s, "pf:rate:user:messages:alice", &before);
+	pf_rate_set_peek(true);
+	assert_int_equal(mail_as(cfg, "alice", "a@example.com", NULL),
+			 PF_ACTION_TEMPFAIL);	/* over: said, not counted */
+	pf_rate_store_get(s, "pf:rate:user:messages:alice", &after);
+	assert_int_equal(after, before);
+	pf_rate_set_peek(false);
+	pf_rate_store_free(&s);
+	pf_config_unref(&cfg);
+}
+
+static void
 ipv6_clients_count_by_their_64(void **state)
 {
 	pf_config *cfg = tu_config("[rate]\nip_messages = 2/h\n");
@@ -635,7 +665,7 @@ race_thread(gpointer arg)
 		    .refuses = true};
 
 		assert_int_equal(pf_rate_store_take(r->store, &q, 1, fake_now,
-						    false), 0);
+						    PF_RATE_IF_ADMITTED), 0);
 		if (q.admitted)
 			g_atomic_int_inc(&r->admitted);
 	}
@@ -780,6 +810,7 @@ main(void)
 		cmocka_unit_test(threads_sharing_a_bucket_admit_exactly_its_burst),
 		cmocka_unit_test(many_new_recipient_domains_score_and_hold),
 		cmocka_unit_test(ipv6_clients_count_by_their_64),
+		cmocka_unit_test(peek_mode_decides_and_counts_nothing),
 		cmocka_unit_test(surge_over_the_users_own_average_scores),
 		cmocka_unit_test(unavailable_store_applies_on_error_within_the_timeout),
 	};

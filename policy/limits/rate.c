@@ -40,6 +40,9 @@
  *	the windows before: over factor times it (and at least user_surge_min)
  *	rate.surge adds user_surge_score.
  *
+ *	preflight scan sets peek mode (pf_rate_set_peek): limits are looked
+ *	at, nothing is counted, the signals are skipped.
+ *
  *	A store that does not answer gives rate.unavailable with the
  *	on_error action and the fact rate.applied=no; the store itself logs
  *	the trouble (once per interval).
@@ -67,6 +70,13 @@ static const char *const codes[PF_RATE_KINDS][PF_RATE_METRICS] = {
 };
 
 static int64_t (*rate_clock)(void);
+static bool rate_peek;
+
+void
+pf_rate_set_peek(bool peek)
+{
+	rate_peek = peek;
+}
 
 void
 pf_rate_set_clock(int64_t (*now_us)(void))
@@ -356,13 +366,14 @@ recipient_domains(pf_message *msg)
 	q.interval_us = lim->period_us;
 	q.burst = 1;
 	q.n = 1;
-	if (pf_rate_store_take(rc->store, &q, 1, now, false) < 0 ||
+	if (pf_rate_store_take(rc->store, &q, 1, now, PF_RATE_IF_ADMITTED) < 0 ||
 	    !q.admitted)
 		goto out;		/* unavailable: said by the limits */
 	q.key = key->str;
 	q.interval_us = lim->period_us / (int64_t)lim->count;
 	q.burst = lim->burst;
-	if (pf_rate_store_take(rc->store, &q, 1, now, false) < 0 || q.admitted)
+	if (pf_rate_store_take(rc->store, &q, 1, now, PF_RATE_IF_ADMITTED) < 0 ||
+	    q.admitted)
 		goto out;
 	l = g_string_new(NULL);
 	pf_rate_limit_format(l, lim);
@@ -448,9 +459,9 @@ rate_run(pf_message *msg, pf_stage stage)
 
 	if (!rc->active)
 		return;
-	if (stage == PF_STAGE_RCPT && !others_refuse(msg))
+	if (stage == PF_STAGE_RCPT && !rate_peek && !others_refuse(msg))
 		recipient_domains(msg);
-	if (stage == PF_STAGE_MAIL && !others_refuse(msg))
+	if (stage == PF_STAGE_MAIL && !rate_peek && !others_refuse(msg))
 		surge(msg);
 	if (others_refuse(msg)) {
 		if (!rc->count_refused)
@@ -483,7 +494,8 @@ rate_run(pf_message *msg, pf_stage stage)
 	if (n == 0)
 		return;
 	if (pf_rate_store_take(rc->store, req, n, pf_rate_now_us(),
-			       rc->count_refused) < 0)
+	    rate_peek ? PF_RATE_PEEK : rc->count_refused ? PF_RATE_CHARGE :
+	    PF_RATE_IF_ADMITTED) < 0)
 		store_unavailable(msg);
 	else
 		for (size_t i = 0; i < n; i++)

@@ -4,6 +4,8 @@
  *	preflight rate (tools/ratecmd.c)
  * SYNOPSIS
  *	void pf_rate_set_clock(int64_t (*now_us)(void));
+void pf_rate_set_peek(bool peek);
+ *	void pf_rate_set_peek(bool peek);
  *	int64_t pf_rate_now_us(void);
  *	const char *pf_rate_kind_name(unsigned kind);
  *	const char *pf_rate_metric_name(unsigned metric);
@@ -16,7 +18,9 @@
  * DESCRIPTION
  *	Buckets are dated by the real-time clock (microseconds), the same
  *	in every milter sharing a Redis; pf_rate_set_clock() replaces it
- *	(tests; NULL restores it).
+ *	(tests; NULL restores it).  pf_rate_set_peek(true) makes the check
+ *	decide without counting anything (preflight scan: a dry run must not
+ *	use up a user's allowance in a shared store).
  *
  *	A kind is user, sender, domain or ip (0-3), a metric messages or
  *	recipients (0-1).  pf_rate_store_key() writes the store key for one
@@ -35,6 +39,7 @@ enum { PF_RATE_USER, PF_RATE_SENDER, PF_RATE_DOMAIN, PF_RATE_IP };
 enum { PF_RATE_MESSAGES, PF_RATE_RECIPIENTS };
 
 void pf_rate_set_clock(int64_t (*now_us)(void));
+void pf_rate_set_peek(bool peek);
 int64_t pf_rate_now_us(void);
 const char *pf_rate_kind_name(unsigned kind);
 const char *pf_rate_metric_name(unsigned metric);

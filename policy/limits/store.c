@@ -11,9 +11,9 @@
 
 int
 pf_rate_store_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs,
-		   int64_t now_us, bool charge)
+		   int64_t now_us, pf_rate_commit commit)
 {
-	return s->ops->take(s, reqs, nreqs, now_us, charge);
+	return s->ops->take(s, reqs, nreqs, now_us, commit);
 }
 
 int
@@ -67,9 +67,9 @@ pf_rate_store_free(pf_rate_store **sp)
  */
 void
 pf_rate_bucket_decide(pf_rate_req *reqs, size_t nreqs, const int64_t *tat_us,
-		      int64_t now_us, bool charge, int64_t *new_tat_us)
+		      int64_t now_us, pf_rate_commit commit, int64_t *new_tat_us)
 {
-	bool commit = true;
+	bool fits = true;
 
 	for (size_t i = 0; i < nreqs; i++) {
 		pf_rate_req *r = &reqs[i];
@@ -81,13 +81,14 @@ pf_rate_bucket_decide(pf_rate_req *reqs, size_t nreqs, const int64_t *tat_us,
 		r->wait_us = r->admitted ? 0 : want - cap;
 		new_tat_us[i] = r->admitted ? want : (want < cap ? want : cap);
 		if (!r->admitted && r->refuses)
-			commit = false;
+			fits = false;
 	}
 	for (size_t i = 0; i < nreqs; i++) {
 		pf_rate_req *r = &reqs[i];
 		int64_t after;
 
-		if (!commit && !charge)
+		if (commit == PF_RATE_PEEK ||
+		    (!fits && commit != PF_RATE_CHARGE))
 			new_tat_us[i] = tat_us[i];
 		after = new_tat_us[i] > now_us ? new_tat_us[i] - now_us : 0;
 		r->level_units = (double)after / (double)r->interval_us;

@@ -5,7 +5,7 @@
  *	(store_redis.c)
  * SYNOPSIS
  *	int pf_rate_store_take(pf_rate_store *s, pf_rate_req *reqs,
- *			       size_t nreqs, int64_t now_us, bool charge);
+ *			       size_t nreqs, int64_t now_us, pf_rate_commit commit);
  *	int pf_rate_store_count(pf_rate_store *s, const char *key,
  *				int64_t window_us, unsigned nwin,
  *				int64_t now_us, unsigned long *counts);
@@ -24,7 +24,7 @@
  *
  *	void pf_rate_bucket_decide(pf_rate_req *reqs, size_t nreqs,
  *				   const int64_t *tat_us, int64_t now_us,
- *				   bool charge, int64_t *new_tat_us);
+ *				   pf_rate_commit commit, int64_t *new_tat_us);
  *	int pf_rate_limit_parse(const char *text, pf_rate_limit *lim,
  *				GString *why);
  *	void pf_rate_limit_format(GString *out, const pf_rate_limit *lim);
@@ -45,8 +45,9 @@
  *	(pf_rate_bucket_decide, the one copy of the maths, mirrored by the
  *	Lua script of the Redis store), then every bucket is moved only if
  *	no request whose refusal refuses the message (req->refuses) was
- *	refused; with charge, they move anyway (refused attempts count),
- *	capped at a full bucket.  Each request gets admitted, level_units
+ *	refused (PF_RATE_IF_ADMITTED); with PF_RATE_CHARGE they move anyway
+ *	(refused attempts count), capped at a full bucket; with PF_RATE_PEEK
+ *	never (preflight scan: what would happen, nothing counted).  Each request gets admitted, level_units
  *	(after the decision) and wait_us (refused: until it would fit).
  *	0, or -1 when the store could not answer (timeout, connection
  *	lost, no server): the caller applies [rate] on_error.
@@ -102,12 +103,18 @@ typedef struct pf_rate_req {
 	int64_t wait_us;		/* refused: until n units fit */
 } pf_rate_req;
 
+typedef enum pf_rate_commit {
+	PF_RATE_IF_ADMITTED = 0,	/* move the buckets unless refused */
+	PF_RATE_CHARGE = 1,		/* move them anyway */
+	PF_RATE_PEEK = 2,		/* never: decide only */
+} pf_rate_commit;
+
 typedef void (*pf_rate_list_fn)(const char *key, int64_t tat_us, void *arg);
 
 typedef struct pf_rate_store_ops {
 	const char *name;
 	int (*take)(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs,
-		    int64_t now_us, bool charge);
+		    int64_t now_us, pf_rate_commit commit);
 	int (*count)(pf_rate_store *s, const char *key, int64_t window_us,
 		     unsigned nwin, int64_t now_us, unsigned long *counts);
 	int (*get)(pf_rate_store *s, const char *key, int64_t *tat_us);
@@ -122,7 +129,7 @@ struct pf_rate_store {
 };
 
 int pf_rate_store_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs,
-		       int64_t now_us, bool charge);
+		       int64_t now_us, pf_rate_commit commit);
 int pf_rate_store_count(pf_rate_store *s, const char *key, int64_t window_us,
 			unsigned nwin, int64_t now_us, unsigned long *counts);
 int pf_rate_store_get(pf_rate_store *s, const char *key, int64_t *tat_us);
@@ -137,7 +144,7 @@ pf_rate_store *pf_rate_store_redis_new(const char *url, const char *password,
 				       unsigned long pool_size, GString *err);
 
 void pf_rate_bucket_decide(pf_rate_req *reqs, size_t nreqs,
-			   const int64_t *tat_us, int64_t now_us, bool charge,
+			   const int64_t *tat_us, int64_t now_us, pf_rate_commit commit,
 			   int64_t *new_tat_us);
 int pf_rate_limit_parse(const char *text, pf_rate_limit *lim, GString *why);
 void pf_rate_limit_format(GString *out, const pf_rate_limit *lim);

@@ -116,7 +116,7 @@ store_tat(mem_store *m, const char *key, int64_t tat_us, int64_t now_us)
 
 static int
 mem_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs, int64_t now_us,
-	 bool charge)
+	 pf_rate_commit commit)
 {
 	mem_store *m = (mem_store *)s;
 	int64_t tat[8], new_tat[8];
@@ -129,7 +129,7 @@ mem_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs, int64_t now_us,
 
 		tat[i] = e ? e->tat_us : 0;
 	}
-	pf_rate_bucket_decide(reqs, nreqs, tat, now_us, charge, new_tat);
+	pf_rate_bucket_decide(reqs, nreqs, tat, now_us, commit, new_tat);
 	for (size_t i = 0; i < nreqs; i++)
 		if (new_tat[i] != tat[i])
 			store_tat(m, reqs[i].key, new_tat[i], now_us);

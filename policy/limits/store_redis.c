@@ -40,7 +40,7 @@
 
 static const char take_script[] =
     "local now = tonumber(ARGV[1])\n"
-    "local charge = ARGV[2] == '1'\n"
+    "local charge, peek = ARGV[2] == '1', ARGV[2] == '2'\n"
     "local old, new, commit = {}, {}, true\n"
     "for i = 1, #KEYS do\n"
     "  local b = 2 + (i - 1) * 4\n"
@@ -59,7 +59,8 @@ static const char take_script[] =
     "end\n"
     "local out = {}\n"
     "for i = 1, #KEYS do\n"
-    "  if (commit or charge) and new[i] ~= old[i] and new[i] > now then\n"
+    "  if not peek and (commit or charge) and new[i] ~= old[i]\n"
+    "      and new[i] > now then\n"
     "    redis.call('SET', KEYS[i], string.format('%.0f', new[i]), 'PX',\n"
     "      string.format('%.0f', math.ceil((new[i] - now) / 1000) + 1000))\n"
     "  end\n"
@@ -316,7 +317,7 @@ redis_count(pf_rate_store *s, const char *key, int64_t window_us,
 
 static int
 redis_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs, int64_t now_us,
-	   bool charge)
+	   pf_rate_commit commit)
 {
 	redis_store *r = (redis_store *)s;
 	const char *argv[3 + MAX_KEYS * 5 + 2];
@@ -336,7 +337,8 @@ redis_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs, int64_t now_us,
 	for (size_t i = 0; i < nreqs; i++)
 		ARG(reqs[i].key);
 	ARGF("%lld", (long long)now_us);
-	ARG(charge ? "1" : "0");
+	ARG(commit == PF_RATE_PEEK ? "2" : commit == PF_RATE_CHARGE ? "1" :
+	    "0");
 	for (size_t i = 0; i < nreqs; i++) {
 		ARGF("%lld", (long long)reqs[i].interval_us);
 		ARGF("%lu", reqs[i].burst);
@@ -358,7 +360,7 @@ redis_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs, int64_t now_us,
 		    g_ascii_strtoll(e->str, NULL, 10) : 0;
 	}
 	freeReplyObject(rep);
-	pf_rate_bucket_decide(reqs, nreqs, tat, now_us, charge, new_tat);
+	pf_rate_bucket_decide(reqs, nreqs, tat, now_us, commit, new_tat);
 	rc = 0;
 out:
 	g_ptr_array_free(tmp, TRUE);
