@@ -20,9 +20,9 @@
  *	Connections: a pool of at most pool_size, opened on demand, shared
  *	by every thread; a caller waits at most timeout for a free one.
  *	Every connect, write and read is bounded by timeout.  A failed call
- *	closes its connection; then no connect is tried for a backoff that
- *	doubles from 100 ms to 5 s, and calls in between fail at once (the
- *	check applies on_error).  Trouble is logged once per 10 s with the
+ *	closes its connection and the idle ones; then no connect is tried
+ *	for a backoff that doubles from 100 ms to 5 s, and calls in between
+ *	fail at once (the check applies on_error).  Trouble is logged once per 10 s with the
  *	number of failed calls; recovery once.
  */
 #include <stdlib.h>
@@ -229,8 +229,14 @@ pool_put(redis_store *r, redisContext *c, bool ok)
 	if (ok && c->err == 0) {
 		r->idle[r->nidle++] = c;
 	} else {
+		/* the idle ones likely share its fate: one timeout, not one
+		 * per pooled connection */
 		redisFree(c);
 		r->nopen--;
+		while (r->nidle) {
+			redisFree(r->idle[--r->nidle]);
+			r->nopen--;
+		}
 	}
 	g_cond_signal(&r->freed);
 	g_mutex_unlock(&r->lock);
