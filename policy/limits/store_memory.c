@@ -15,6 +15,7 @@
  *	the new configuration before the old one drops its own, so buckets
  *	carry over; when the last reference goes the store is freed.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -30,7 +31,7 @@ typedef struct mem_entry {
 typedef struct mem_store {
 	pf_rate_store base;
 	int refcount;			/* under store_lock */
-	GMutex lock;
+	pthread_mutex_t lock;		/* not GMutex: TSan sees this one */
 	GHashTable *keys;		/* char * -> mem_entry * */
 	GQueue lru;			/* head: most recently used */
 	unsigned long max_keys;
@@ -38,7 +39,7 @@ typedef struct mem_store {
 	int64_t warned_us;
 } mem_store;
 
-static GMutex store_lock;
+static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
 static mem_store *the_store;
 
 static void
@@ -123,7 +124,7 @@ mem_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs, int64_t now_us,
 
 	if (nreqs > G_N_ELEMENTS(tat))
 		return -1;
-	g_mutex_lock(&m->lock);
+	pthread_mutex_lock(&m->lock);
 	for (size_t i = 0; i < nreqs; i++) {
 		mem_entry *e = lookup(m, reqs[i].key);
 
@@ -133,7 +134,7 @@ mem_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs, int64_t now_us,
 	for (size_t i = 0; i < nreqs; i++)
 		if (new_tat[i] != tat[i])
 			store_tat(m, reqs[i].key, new_tat[i], now_us);
-	g_mutex_unlock(&m->lock);
+	pthread_mutex_unlock(&m->lock);
 	return 0;
 }
 
@@ -145,7 +146,7 @@ mem_count(pf_rate_store *s, const char *key, int64_t window_us, unsigned nwin,
 	int64_t idx = now_us / window_us;
 	GString *k = g_string_new(NULL);
 
-	g_mutex_lock(&m->lock);
+	pthread_mutex_lock(&m->lock);
 	for (unsigned i = 0; i <= nwin; i++) {
 		mem_entry *e;
 
@@ -165,7 +166,7 @@ mem_count(pf_rate_store *s, const char *key, int64_t window_us, unsigned nwin,
 		}
 		counts[i] = e ? e->count : 0;
 	}
-	g_mutex_unlock(&m->lock);
+	pthread_mutex_unlock(&m->lock);
 	g_string_free(k, TRUE);
 	return 0;
 }
@@ -176,10 +177,10 @@ mem_get(pf_rate_store *s, const char *key, int64_t *tat_us)
 	mem_store *m = (mem_store *)s;
 	mem_entry *e;
 
-	g_mutex_lock(&m->lock);
+	pthread_mutex_lock(&m->lock);
 	e = g_hash_table_lookup(m->keys, key);
 	*tat_us = e ? e->tat_us : 0;
-	g_mutex_unlock(&m->lock);
+	pthread_mutex_unlock(&m->lock);
 	return 0;
 }
 
@@ -189,10 +190,10 @@ mem_reset(pf_rate_store *s, const char *key)
 	mem_store *m = (mem_store *)s;
 	mem_entry *e;
 
-	g_mutex_lock(&m->lock);
+	pthread_mutex_lock(&m->lock);
 	if ((e = g_hash_table_lookup(m->keys, key)) != NULL)
 		drop_entry(m, e);
-	g_mutex_unlock(&m->lock);
+	pthread_mutex_unlock(&m->lock);
 	return 0;
 }
 
@@ -201,13 +202,13 @@ mem_list(pf_rate_store *s, pf_rate_list_fn fn, void *arg)
 {
 	mem_store *m = (mem_store *)s;
 
-	g_mutex_lock(&m->lock);
+	pthread_mutex_lock(&m->lock);
 	for (GList *l = m->lru.head; l; l = l->next) {
 		const mem_entry *e = l->data;
 
 		fn(e->key, e->tat_us, arg);
 	}
-	g_mutex_unlock(&m->lock);
+	pthread_mutex_unlock(&m->lock);
 	return 0;
 }
 
@@ -216,15 +217,15 @@ mem_release(pf_rate_store *s)
 {
 	mem_store *m = (mem_store *)s;
 
-	g_mutex_lock(&store_lock);
+	pthread_mutex_lock(&store_lock);
 	if (--m->refcount > 0) {
-		g_mutex_unlock(&store_lock);
+		pthread_mutex_unlock(&store_lock);
 		return;
 	}
 	the_store = NULL;
-	g_mutex_unlock(&store_lock);
+	pthread_mutex_unlock(&store_lock);
 	g_hash_table_destroy(m->keys);	/* frees every entry */
-	g_mutex_clear(&m->lock);
+	pthread_mutex_destroy(&m->lock);
 	g_free(m->base.description);
 	g_free(m);
 }
@@ -244,22 +245,22 @@ pf_rate_store_memory_get(unsigned long max_keys)
 {
 	mem_store *m;
 
-	g_mutex_lock(&store_lock);
+	pthread_mutex_lock(&store_lock);
 	if ((m = the_store) == NULL) {
 		m = g_new0(mem_store, 1);
 		m->base.ops = &mem_ops;
 		m->base.description = g_strdup("memory");
-		g_mutex_init(&m->lock);
+		pthread_mutex_init(&m->lock, NULL);
 		m->keys = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 						entry_free);
 		g_queue_init(&m->lru);
 		the_store = m;
 	}
 	m->refcount++;
-	g_mutex_lock(&m->lock);
+	pthread_mutex_lock(&m->lock);
 	if (max_keys || m->max_keys == 0)
 		m->max_keys = max_keys ? max_keys : 100000;
-	g_mutex_unlock(&m->lock);
-	g_mutex_unlock(&store_lock);
+	pthread_mutex_unlock(&m->lock);
+	pthread_mutex_unlock(&store_lock);
 	return &m->base;
 }
