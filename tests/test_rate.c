@@ -160,6 +160,29 @@ dump_hides_redis_credentials(void **state)
 }
 
 static void
+hostile_key_never_reaches_the_reply_raw(void **state)
+{
+	pf_config *cfg = tu_config("[rate]\nsender_messages = 1/h\n");
+	const char *bad = "x\r\n250 ok%s\x01@example.com";
+	pf_pipeline *tx;
+	pf_verdict *v;
+
+	wipe();
+	assert_int_equal(mail_as(cfg, NULL, bad, NULL), PF_ACTION_ACCEPT);
+	tx = tu_pipeline(cfg);
+	v = pf_pipeline_mail(tx, bad, NULL);
+	assert_non_null(v);
+	for (guint i = 0; i < v->reply->len; i++) {
+		const char *line = v->reply->pdata[i];
+
+		assert_null(strpbrk(line, "\r\n\x01"));
+		assert_true(strlen(line) <= PF_REPLY_LINE_MAX + 3);
+	}
+	pf_pipeline_free(&tx);
+	pf_config_unref(&cfg);
+}
+
+static void
 no_limit_set_takes_no_store(void **state)
 {
 	pf_config *cfg = tu_config("[rate]\nmode = enforce\n");
@@ -796,6 +819,7 @@ main(void)
 		cmocka_unit_test(bad_limit_is_a_configuration_error),
 		cmocka_unit_test(no_limit_set_takes_no_store),
 		cmocka_unit_test(dump_hides_redis_credentials),
+		cmocka_unit_test(hostile_key_never_reaches_the_reply_raw),
 		cmocka_unit_test(user_messages_admit_exactly_burst_then_sustained_rate),
 		cmocka_unit_test(tempfail_is_451_4_7_28_and_reject_550_5_7_28),
 		cmocka_unit_test(user_recipients_refuse_each_recipient_over_the_limit),
