@@ -3,7 +3,8 @@
  *	miltload - drive a milter directly over the milter protocol (v6)
  * SYNOPSIS
  *	miltload -s unix:/path|inet:PORT@HOST [-c conns] [-n msgs] [-k per-conn]
- *		 [-p milter-pid] [-T] [-f from] [-r rcpt] -m message-file [-m ...]
+ *		 [-p milter-pid] [-T] [-f from] [-r rcpt] [-u user]
+ *		 -m message-file [-m ...]
  * DESCRIPTION
  *	Plays the MTA: option negotiation, then for each message the macros
  *	and CONNECT, HELO, MAIL (SIZE=), RCPT, DATA, each HEADER, EOH, BODY in
@@ -12,7 +13,8 @@
  *	in negotiation are not sent; "no reply" steps are not waited for.
  *	c threads share n messages; each opens a new connection every k
  *	messages (1: one per message, as Postfix does per SMTP session).
- *	The envelope is -f (default alice@bench.test) and -r (bob@bench.test).
+ *	The envelope is -f (default alice@bench.test) and -r (bob@bench.test);
+ *	-u sends {auth_authen} (the SASL user) with MAIL.
  *	Prints one line:
  *	  msgs= ok= refused= errors= secs= rate= p50_ms= p99_ms= peak_rss_kb=
  *	  cpu_us_per_msg=	(with -p: the milter's user+system CPU a message)
@@ -58,6 +60,7 @@ static long total, per_conn = 1;
 static long next_msg, ok_n, refused_n, err_n;
 static unsigned long steps_seen;	/* the milter's SMFIP_* protocol flags */
 static const char *env_from = "alice@bench.test", *env_rcpt = "bob@bench.test";
+static const char *auth_user;	/* -u: {auth_authen} at MAIL */
 static double *lat;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -224,7 +227,13 @@ one_message(int fd, unsigned long pf, const msgfile *m, long id)
 	int c, n;
 
 	snprintf(qid, sizeof(qid), "B%08lX", id);
-	macro(fd, 'M', "i", qid);
+	if (auth_user) {	/* one macro command a stage: it replaces */
+		n = snprintf(buf, sizeof(buf), "Mi%c%s%c{auth_authen}%c%s", 0,
+			     qid, 0, 0, auth_user);
+		send_cmd(fd, 'D', buf, (size_t)n + 1);
+	} else {
+		macro(fd, 'M', "i", qid);
+	}
 	n = snprintf(buf, sizeof(buf), "<%s>", m->from) + 1;
 	n += snprintf(buf + n, sizeof(buf) - (size_t)n, "SIZE=%zu", m->blen + 1000) + 1;
 	if (!(pf & 0x4) && (c = step(fd, 'M', buf, (size_t)n, pf & 0x4000)) != 'c')
@@ -444,10 +453,11 @@ main(int argc, char **argv)
 	long cpu0, cpu1;
 
 	total = 1000;
-	while ((ch = getopt(argc, argv, "s:c:n:k:m:p:Tf:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:c:n:k:m:p:Tf:r:u:")) != -1) {
 		switch (ch) {
 		case 'f': env_from = optarg; break;
 		case 'r': env_rcpt = optarg; break;
+		case 'u': auth_user = optarg; break;
 		case 's': sockspec = optarg; break;
 		case 'c': conns = atoi(optarg); break;
 		case 'n': total = atol(optarg); break;
@@ -464,7 +474,7 @@ main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "usage: miltload -s SOCKET [-c N] [-n N] "
-				"[-k N] [-p PID] [-T] [-f FROM] [-r RCPT] -m FILE...\n");
+				"[-k N] [-p PID] [-T] [-f FROM] [-r RCPT] [-u USER] -m FILE...\n");
 			return 2;
 		}
 	}

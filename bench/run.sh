@@ -12,7 +12,8 @@
 # its best round.
 # Knobs: BENCH_QUICK=1 (one round, about 3 minutes; the full run about 7),
 # BENCH_MSGS (direct small/typical messages a round, default 2000),
-# BENCH_E2E (end-to-end messages, default 2000), BENCH_ROUNDS (default 3).
+# BENCH_E2E (end-to-end messages, default 2000), BENCH_ROUNDS (default 3),
+# BENCH_CHECKS_ONLY=1 (the per-check rows only, after the direct part).
 # Ports: free loopback ports found at run time (tests/ports.sh) for
 # Postfix, the sink, knot and the milters over TCP (PF_SMTP_PORT,
 # PF_SINK_PORT, PF_DNS_PORT are kept if set); loopback only.
@@ -175,6 +176,7 @@ done
 echo "# preflight benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -r), best of $ROUNDS rounds"
 echo "# raw crypto on one core (openssl speed): RSA-2048 $rsa sign/s, Ed25519 $ed sign/s"
 echo
+if [ "${BENCH_CHECKS_ONLY:-0}" != 1 ]; then
 echo "## direct: bench/miltload, 10 connections, unix socket"
 declare -A rate cpu lat rss
 milters="noop noopnr odk pfsign pfed pffull"
@@ -229,6 +231,75 @@ echo "by the milter's CPU a message: odk/pffull $(ratio "${cpu[odk.typical]}" "$
 echo "        pfsign/raw-RSA $(ratio "${rate[pfsign.small]}" "${rsa:-0}") (small), pfed/raw-Ed25519 $(ratio "${rate[pfed.small]}" "${ed:-0}") (small)," \
 	"pfed/noop $(ratio "${rate[pfed.small]}" "${rate[noop.small]}") (small)"
 echo
+
+fi
+
+# Per check: each check alone (every other check off, no signing), then
+# every rate limit on (never reached: the cost of asking the store) with
+# the in-process store and with Redis on a unix socket.
+echo "## per check: one check alone, bench/miltload, typical corpus, 10 connections, unix socket"
+all_checks="size from dkim spf dmarc structure attach links text bulk content"
+only() {	# check: a config section turning every other check off
+	local c
+	for c in $all_checks; do [ "$c" = "$1" ] || printf '[%s]\nmode = off\n' "$c"; done
+}
+rate_all="[rate]
+user_messages = 1000000/1s
+user_recipients = 1000000/1s
+sender_messages = 1000000/1s
+sender_recipients = 1000000/1s
+domain_messages = 1000000/1s
+domain_recipients = 1000000/1s
+ip_messages = 1000000/1s
+ip_recipients = 1000000/1s"
+rows="none $all_checks rate_memory"
+if command -v redis-server >/dev/null 2>&1 &&
+   redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 777 --daemonize yes \
+	--pidfile "$W/redis.pid" --dir "$W" --save '' --logfile "$W/redis.log" >/dev/null; then
+	for _ in $(seq 1 50); do [ -S "$W/redis.sock" ] && break; sleep 0.1; done
+	rows="$rows rate_redis"
+fi
+for c in $rows; do
+	sock[chk_$c]="unix:$W/chk_$c.sock"
+	case $c in
+	rate_memory) extra="$(only none)
+$rate_all" ;;
+	rate_redis) extra="$(only none)
+$rate_all
+redis = unix:$W/redis.sock" ;;
+	*) extra="$(only "$c")
+[spf]
+egress_ips = 192.0.2.10" ;;
+	esac
+	pfconf chk_$c "${sock[chk_$c]}" "key_check_interval = 0
+$extra"
+	start chk_$c "$B/milter/preflight-milter" -f -c "$W/chk_$c.conf"
+done
+declare -A crate ccpu clat
+for round in $(seq 1 "$ROUNDS"); do
+	for c in $(order "$round" $rows); do
+		pid=$(eval echo "\$pid_chk_$c")
+		out=$("$LOAD" -s "${sock[chk_$c]}" -c 10 -n "$N" -p "$pid" -u alice -m "$W/corpus/typical.eml")
+		grep -q "errors=0" <<<"$out" || echo "  ! $c: $out"
+		u=$(sed -n 's/.* cpu_us_per_msg=\([0-9]*\).*/\1/p' <<<"$out")
+		if [ -z "${ccpu[$c]:-}" ] || [ "${u:-999999}" -lt "${ccpu[$c]}" ]; then
+			ccpu[$c]=${u:-999999}
+			crate[$c]=$(sed -n 's/.* rate=\([0-9.]*\).*/\1/p' <<<"$out")
+			clat[$c]="$(sed -n 's/.* p50_ms=\([0-9.]*\).*/\1/p' <<<"$out") $(sed -n 's/.* p99_ms=\([0-9.]*\).*/\1/p' <<<"$out")"
+		fi
+	done
+done
+printf '%-22s %8s %10s %9s %9s %11s\n' check msgs rate/s p50_ms p99_ms cpu_us/msg
+for c in $rows; do
+	printf '%-22s %8s %10s %9s %9s %11s\n' "$c" "$N" "${crate[$c]}" ${clat[$c]} "${ccpu[$c]}"
+done
+echo "(none = every check off: the pipeline, the decision line and the protocol; each other row"
+echo " adds one check, dkim signing rsa-2048, spf/dmarc through the warm cache; rate_memory and"
+echo " rate_redis: all eight [rate] limits set (never reached) for SASL user alice, the sender,"
+echo " its domain and the IP, every other check off: one store call at MAIL and one at RCPT)"
+echo
+[ -f "$W/redis.pid" ] && kill "$(cat "$W/redis.pid")" 2>/dev/null
+[ "${BENCH_CHECKS_ONLY:-0}" = 1 ] && exit 0
 
 echo "## end to end: smtp-source -s 10 -m $E2E -l 4096 -> Postfix -> smtp-sink"
 pf_start_sink >/dev/null

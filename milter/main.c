@@ -41,6 +41,7 @@
 #include <libmilter/mfapi.h>
 
 #include "callbacks.h"
+#include "control.h"
 #include "core/config.h"
 #include "auth/dkim.h"
 #include "core/log.h"
@@ -233,7 +234,8 @@ main(int argc, char **argv)
 	pf_config *cfg;
 	GString *err;
 	const char *path;
-	int ch, rc;
+	char *control_path;
+	int ch, rc, control_fd = -1;
 
 	while ((ch = getopt(argc, argv, "c:dfnp:h")) != -1) {
 		switch (ch) {
@@ -301,6 +303,8 @@ main(int argc, char **argv)
 	} else {
 		tcp_nodelay_on_listener();
 	}
+	if (cfg->rate.control_socket)
+		control_fd = pf_control_open(cfg->rate.control_socket);
 	if (!foreground && daemon(0, 0) < 0)
 		pf_fatal("cannot detach: %s", strerror(errno));
 	write_pidfile(cfg->pidfile);
@@ -311,8 +315,11 @@ main(int argc, char **argv)
 	pf_info("starting: socket %s, configuration %s%s", cfg->socket,
 		config_path, cfg->monitor ? ", monitor mode" : "");
 	(void)pf_dkim_check_all(cfg, NULL);	/* logs keys DNS does not match */
+	control_path = g_strdup(cfg->rate.control_socket);
 	pf_milter_set_config(cfg);
 	pf_watch_start(pf_milter_config);	/* [dnsbl] interval: reputation */
+	if (control_fd >= 0)
+		pf_control_start(control_fd);
 	rc = smfi_main();
 	pf_watch_stop();
 	for (int i = 0; i < PF_STOP_GRACE * 10 && pf_milter_busy(); i++)
@@ -325,6 +332,8 @@ main(int argc, char **argv)
 	pf_config_unref(&cfg);
 	pf_milter_set_config(NULL);
 	pf_audit_close();
+	pf_control_close(control_path);
+	g_free(control_path);
 	pf_info("stopped");
 	return rc == MI_SUCCESS ? 0 : 1;
 }

@@ -5,7 +5,7 @@ set -eu
 pkgs="build-essential autoconf automake libtool pkg-config git ca-certificates
 clang libclang-rt-14-dev postfix swaks libmilter-dev libspf2-dev libopendkim-dev
 libssl-dev libgmime-3.0-dev libpsl-dev libunbound-dev libevent-dev libinih-dev
-libcmocka-dev libarchive-dev libicu-dev libidn2-dev opendkim opendkim-tools miltertest python3-dkim
+libcmocka-dev libhiredis-dev redis-server libarchive-dev libicu-dev libidn2-dev opendkim opendkim-tools miltertest python3-dkim
 python3-dnspython python3-yaml python3-spf knot knot-dnsutils rsyslog valgrind cppcheck
 procps psmisc iproute2 bsdextrautils util-linux openssl"
 missing=""
@@ -24,7 +24,7 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 fi
 # The packages' own daemons are not ours: the tests start private instances.
-for s in postfix opendkim knot rsyslog; do
+for s in postfix opendkim knot rsyslog redis-server; do
 	if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q "$s" 2>/dev/null; then
 		systemctl stop "$s" || true
 	fi

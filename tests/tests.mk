@@ -14,7 +14,8 @@ UNIT_LDADD = $(POLICY_LIBS) $(CMOCKA_LIBS)
 
 if HAVE_CMOCKA
 UNIT_TESTS = tests/test_config tests/test_size tests/test_verdict tests/test_dmarc \
-	tests/test_dkim tests/test_links tests/test_spf tests/test_from tests/test_dnsbl
+	tests/test_dkim tests/test_links tests/test_spf tests/test_from tests/test_dnsbl \
+	tests/test_rate
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 endif
@@ -43,6 +44,9 @@ tests_test_from_LDADD = $(UNIT_LDADD)
 tests_test_dnsbl_SOURCES = tests/test_dnsbl.c tests/testutil.c tests/testutil.h
 tests_test_dnsbl_CFLAGS = $(UNIT_CFLAGS)
 tests_test_dnsbl_LDADD = $(UNIT_LDADD)
+tests_test_rate_SOURCES = tests/test_rate.c tests/testutil.c tests/testutil.h
+tests_test_rate_CFLAGS = $(UNIT_CFLAGS)
+tests_test_rate_LDADD = $(UNIT_LDADD)
 tests_test_verdict_SOURCES = tests/test_verdict.c tests/testutil.c tests/testutil.h
 tests_test_verdict_CFLAGS = $(UNIT_CFLAGS)
 tests_test_verdict_LDADD = $(UNIT_LDADD)
@@ -55,11 +59,12 @@ tests_mime_stress_LDADD = $(POLICY_LIBS)
 ## scripts that drive the built programs
 INTEGRATION_TESTS = tests/integration/postfix.sh tests/integration/faults.sh \
 	tests/integration/load.sh tests/integration/dmarc.sh tests/integration/from.sh \
-	tests/integration/rcpt-domain.sh tests/integration/reputation.sh
+	tests/integration/rcpt-domain.sh tests/integration/reputation.sh \
+	tests/integration/rate.sh
 SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh tests/dkim.sh \
 	tests/from.sh tests/content.sh \
 	tests/source-rules.sh tests/hardening.sh tests/spf-dmarc.sh tests/spf-diff.sh \
-	tests/dmarc9989.sh tests/rcpt-domain.sh tests/check-domain.sh \
+	tests/dmarc9989.sh tests/rcpt-domain.sh tests/check-domain.sh tests/rate.sh \
 	tests/static-analysis.sh
 TESTS += $(SCRIPT_TESTS) $(INTEGRATION_TESTS)
 EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh \

@@ -7,6 +7,7 @@
  *	preflight spf [options] DOMAIN IP
  *	preflight dmarc [-c FILE] [--json] DOMAIN
  *	preflight check-domain [-c FILE] [--json] DOMAIN...
+ *	preflight rate [-c FILE] show [KEY] | reset KEY
  * DESCRIPTION
  *	Dispatches to the subcommands in tools/; see preflight(1).
  */
@@ -27,6 +28,7 @@ usage(void)
 	      "[-c FILE]\n"
 	      "       preflight dmarc [-c FILE] [--json] DOMAIN\n"
 	      "       preflight check-domain [-c FILE] [--json] DOMAIN...\n"
+	      "       preflight rate [-c FILE] show [KEY] | reset KEY\n"
 	      "       preflight dkim keygen --type rsa|ed25519 [--bits N] "
 	      "--domain D --selector S --out FILE\n"
 	      "       preflight dkim record --key FILE --domain D --selector S\n"
@@ -55,6 +57,8 @@ main(int argc, char **argv)
 		return pf_cmd_check_domain(argc - 1, argv + 1);
 	if (strcmp(argv[1], "dkim") == 0)
 		return pf_cmd_dkim(argc - 1, argv + 1);
+	if (strcmp(argv[1], "rate") == 0)
+		return pf_cmd_rate(argc - 1, argv + 1);
 	if (strcmp(argv[1], "config") == 0)
 		return pf_cmd_config(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

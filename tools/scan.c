@@ -28,6 +28,7 @@
 
 #include "core/feed.h"
 #include "core/pipeline.h"
+#include "limits/rate.h"
 #include "tools.h"
 
 #define SCAN_CHUNK 65536
@@ -56,6 +57,7 @@ load_config(const char *path, bool explicit_path)
 		g_string_free(err, TRUE);
 		return pf_config_defaults();
 	}
+	pf_rate_set_peek(true);	/* a dry run counts nothing (rate.c) */
 	if ((cfg = pf_config_load(path, err)) == NULL) {
 		fputs(err->str, stderr);
 		fprintf(stderr, "preflight: configuration %s has errors\n",

@@ -59,5 +59,6 @@ extern const pf_check pf_check_domain;
 extern const pf_check pf_check_dnsbl;
 extern const pf_check pf_check_spf;
 extern const pf_check pf_check_dmarc;
+extern const pf_check pf_check_rate;
 
 #endif

@@ -19,6 +19,7 @@ static const pf_check *const check_table[PF_CHECK_COUNT] = {
 	[PF_CHECK_DNSBL] = &pf_check_dnsbl,
 	[PF_CHECK_SPF] = &pf_check_spf,
 	[PF_CHECK_DMARC] = &pf_check_dmarc,
+	[PF_CHECK_RATE] = &pf_check_rate,
 };
 
 const pf_check *

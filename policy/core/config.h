@@ -28,6 +28,7 @@
 #define PF_CONFIG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <glib.h>
 
@@ -62,7 +63,8 @@ typedef enum pf_check_id {
 	PF_CHECK_LINKS,
 	PF_CHECK_TEXT,
 	PF_CHECK_BULK,
-	PF_CHECK_CONTENT,	/* receiver profiles, last: reads the others */
+	PF_CHECK_CONTENT,	/* receiver profiles: reads the others */
+	PF_CHECK_RATE,		/* last: sees whether others refuse (rate.c) */
 	PF_CHECK_COUNT
 } pf_check_id;
 
@@ -227,6 +229,48 @@ typedef struct pf_dnsbl_conf {
 	pf_action action;		/* from listed_action */
 } pf_dnsbl_conf;
 
+typedef struct pf_rate_store pf_rate_store;	/* limits/store.h */
+
+/* Rate limits: [kind][metric], kind user, sender, domain, ip; metric
+ * messages, recipients (limits/rate.c). */
+#define PF_RATE_KINDS 4
+#define PF_RATE_METRICS 2
+
+typedef struct pf_rate_limit_conf {
+	unsigned long count;		/* parsed from text; 0: off */
+	int64_t period_us;
+	unsigned long burst;
+} pf_rate_limit_conf;
+
+typedef struct pf_rate_conf {
+	pf_mode mode;
+	char *limit_text[PF_RATE_KINDS][PF_RATE_METRICS];	/* "100/h:20" */
+	pf_action limit_action[PF_RATE_KINDS][PF_RATE_METRICS];
+	bool count_refused;		/* refused attempts count too */
+	char *overrides;		/* per-key table */
+	unsigned long max_keys;		/* in-process store bound */
+	char *redis;			/* redis://host:port/db, unix:/path */
+	char *redis_password;
+	unsigned long timeout;		/* ms per store round trip */
+	unsigned long pool_size;	/* Redis connections */
+	pf_action on_error;		/* store unavailable */
+	char *control_socket;		/* milter: preflight rate for memory */
+	char *domains_text;		/* distinct rcpt domains per user */
+	unsigned long domains_score;
+	pf_rate_limit_conf domains;	/* parsed domains_text */
+	unsigned long surge_factor;	/* 0: off */
+	unsigned long surge_window;	/* seconds */
+	unsigned long surge_history;	/* windows averaged */
+	unsigned long surge_min;	/* messages in the window at least */
+	unsigned long surge_score;
+	/* built by configure() */
+	pf_rate_limit_conf limit[PF_RATE_KINDS][PF_RATE_METRICS];
+	pf_table *override_table;
+	bool active;			/* some limit or override set */
+	pf_mode run_mode;		/* mode, or off when not active */
+	pf_rate_store *store;		/* NULL unless active */
+} pf_rate_conf;
+
 typedef struct pf_dns_conf {
 	char *upstreams;			/* "addr[@port] ...", or NULL */
 	char *config_file;			/* unbound.conf-style, or NULL */
@@ -281,6 +325,7 @@ typedef struct pf_config {
 	pf_text_conf text;
 	pf_bulk_conf bulk;
 	pf_content_conf content;
+	pf_rate_conf rate;
 } pf_config;
 
 pf_config *pf_config_load(const char *path, GString *err);

@@ -47,6 +47,31 @@ conf_format(const pf_config *cfg, const conf_key *k, GString *out)
 	}
 }
 
+/*
+ * Credentials are never printed: a *password key's value, and the
+ * user:password part of a URL (redis://:secret@host/0), become (hidden).
+ */
+static void
+hide_credentials(const conf_key *k, GString *value)
+{
+	const char *scheme, *at;
+
+	if (k->type != CT_STR || value->len == 0)
+		return;
+	if (strstr(k->name, "password") != NULL) {
+		g_string_assign(value, "(hidden)");
+		return;
+	}
+	if ((scheme = strstr(value->str, "://")) != NULL &&
+	    (at = strchr(scheme + 3, '@')) != NULL &&
+	    memchr(scheme + 3, '/', (size_t)(at - scheme - 3)) == NULL) {
+		gssize start = scheme + 3 - value->str;
+
+		g_string_erase(value, start, at - scheme - 3);
+		g_string_insert(value, start, "(hidden)");
+	}
+}
+
 /* Wrap doc text into "# " comment lines of at most 76 columns. */
 static void
 doc_comment(FILE *fp, const char *doc)
@@ -123,6 +148,7 @@ pf_config_dump(const pf_config *cfg, FILE *fp, bool annotated)
 		}
 		g_string_truncate(value, 0);
 		conf_format(cfg, k, value);
+		hide_credentials(k, value);
 		if (k->type == CT_STR && value->len > 60)
 			wrap_value(value, strlen(k->name) + 3);
 		if (annotated) {

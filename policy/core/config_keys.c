@@ -492,6 +492,145 @@ const conf_key pf_conf_keys[] = {
 	 "\"domain off\", or \"domain check=off check.rule=SCORE "
 	 "check.rule=off ...\"; a score turns a hard rule into a scored one. "
 	 "Empty: none."},
+	{"rate", "mode", CT_MODE, OFF(rate.mode), "enforce", 0, 0,
+	 "off, monitor (log only) or enforce. Every limit below is off until "
+	 "set; with none set (and no overrides) no store is touched."},
+	{"rate", "user_messages", CT_STR, OFF(rate.limit_text[0][0]), "", 0, 0,
+	 "Limit on messages (counted at MAIL FROM) per SASL user "
+	 "({auth_authen}; none for unauthenticated mail): "
+	 "COUNT/PERIOD[:BURST] (e.g. 100/h:20: "
+	 "20 at once, then 100 an hour; BURST defaults to COUNT). Empty or "
+	 "off: no limit."},
+	{"rate", "user_messages_action", CT_ACTION,
+	 OFF(rate.limit_action[0][0]), "tempfail", 0, 0,
+	 "Action over user_messages: tempfail (451 4.7.28, the MTA retries), "
+	 "reject (550 5.7.28), quarantine (hold) or annotate."},
+	{"rate", "user_recipients", CT_STR, OFF(rate.limit_text[0][1]), "", 0, 0,
+	 "Limit on recipients (counted at each RCPT TO) per SASL user "
+	 "({auth_authen}; none for unauthenticated mail): "
+	 "COUNT/PERIOD[:BURST] (e.g. 100/h:20: "
+	 "20 at once, then 100 an hour; BURST defaults to COUNT). Empty or "
+	 "off: no limit."},
+	{"rate", "user_recipients_action", CT_ACTION,
+	 OFF(rate.limit_action[0][1]), "tempfail", 0, 0,
+	 "Action over user_recipients: tempfail (451 4.7.28, the MTA retries), "
+	 "reject (550 5.7.28), quarantine (hold) or annotate."},
+	{"rate", "sender_messages", CT_STR, OFF(rate.limit_text[1][0]), "", 0, 0,
+	 "Limit on messages (counted at MAIL FROM) per envelope sender "
+	 "address (MAIL FROM, lower-cased; none for <>): "
+	 "COUNT/PERIOD[:BURST] (e.g. 100/h:20: "
+	 "20 at once, then 100 an hour; BURST defaults to COUNT). Empty or "
+	 "off: no limit."},
+	{"rate", "sender_messages_action", CT_ACTION,
+	 OFF(rate.limit_action[1][0]), "tempfail", 0, 0,
+	 "Action over sender_messages: tempfail (451 4.7.28, the MTA retries), "
+	 "reject (550 5.7.28), quarantine (hold) or annotate."},
+	{"rate", "sender_recipients", CT_STR, OFF(rate.limit_text[1][1]), "", 0, 0,
+	 "Limit on recipients (counted at each RCPT TO) per envelope sender "
+	 "address (MAIL FROM, lower-cased; none for <>): "
+	 "COUNT/PERIOD[:BURST] (e.g. 100/h:20: "
+	 "20 at once, then 100 an hour; BURST defaults to COUNT). Empty or "
+	 "off: no limit."},
+	{"rate", "sender_recipients_action", CT_ACTION,
+	 OFF(rate.limit_action[1][1]), "tempfail", 0, 0,
+	 "Action over sender_recipients: tempfail (451 4.7.28, the MTA "
+	 "retries), "
+	 "reject (550 5.7.28), quarantine (hold) or annotate."},
+	{"rate", "domain_messages", CT_STR, OFF(rate.limit_text[2][0]), "", 0, 0,
+	 "Limit on messages (counted at MAIL FROM) per envelope sender's "
+	 "domain: COUNT/PERIOD[:BURST] (e.g. 100/h:20: "
+	 "20 at once, then 100 an hour; BURST defaults to COUNT). Empty or "
+	 "off: no limit."},
+	{"rate", "domain_messages_action", CT_ACTION,
+	 OFF(rate.limit_action[2][0]), "tempfail", 0, 0,
+	 "Action over domain_messages: tempfail (451 4.7.28, the MTA retries), "
+	 "reject (550 5.7.28), quarantine (hold) or annotate."},
+	{"rate", "domain_recipients", CT_STR, OFF(rate.limit_text[2][1]), "", 0, 0,
+	 "Limit on recipients (counted at each RCPT TO) per envelope "
+	 "sender's domain: COUNT/PERIOD[:BURST] (e.g. 100/h:20: "
+	 "20 at once, then 100 an hour; BURST defaults to COUNT). Empty or "
+	 "off: no limit."},
+	{"rate", "domain_recipients_action", CT_ACTION,
+	 OFF(rate.limit_action[2][1]), "tempfail", 0, 0,
+	 "Action over domain_recipients: tempfail (451 4.7.28, the MTA "
+	 "retries), "
+	 "reject (550 5.7.28), quarantine (hold) or annotate."},
+	{"rate", "ip_messages", CT_STR, OFF(rate.limit_text[3][0]), "", 0, 0,
+	 "Limit on messages (counted at MAIL FROM) per client IP address: "
+	 "COUNT/PERIOD[:BURST] (e.g. 100/h:20: "
+	 "20 at once, then 100 an hour; BURST defaults to COUNT). Empty or "
+	 "off: no limit."},
+	{"rate", "ip_messages_action", CT_ACTION,
+	 OFF(rate.limit_action[3][0]), "tempfail", 0, 0,
+	 "Action over ip_messages: tempfail (451 4.7.28, the MTA retries), "
+	 "reject (550 5.7.28), quarantine (hold) or annotate."},
+	{"rate", "ip_recipients", CT_STR, OFF(rate.limit_text[3][1]), "", 0, 0,
+	 "Limit on recipients (counted at each RCPT TO) per client IP "
+	 "address: COUNT/PERIOD[:BURST] (e.g. 100/h:20: "
+	 "20 at once, then 100 an hour; BURST defaults to COUNT). Empty or "
+	 "off: no limit."},
+	{"rate", "ip_recipients_action", CT_ACTION,
+	 OFF(rate.limit_action[3][1]), "tempfail", 0, 0,
+	 "Action over ip_recipients: tempfail (451 4.7.28, the MTA retries), "
+	 "reject (550 5.7.28), quarantine (hold) or annotate."},
+	{"rate", "count_refused", CT_BOOL, OFF(rate.count_refused), "no", 0, 0,
+	 "Count refused messages and recipients (by a limit or another check) "
+	 "too: a client that keeps trying keeps its bucket full. no: only "
+	 "what is accepted counts."},
+	{"rate", "overrides", CT_STR, OFF(rate.overrides), "", 0, 0,
+	 "Table of per-key limits: lines \"KEY messages=RATE recipients=RATE\" "
+	 "where KEY is a user, sender address, domain or IP, optionally "
+	 "written kind:KEY (user:alice, domain:example.com) to apply to one "
+	 "kind only; RATE as above or off. Empty: none."},
+	{"rate", "max_keys", CT_UINT, OFF(rate.max_keys), "100000", 1,
+	 100000000,
+	 "Keys the in-process store keeps (about 100 bytes each); the least "
+	 "recently used are dropped first."},
+	{"rate", "redis", CT_STR, OFF(rate.redis), "", 0, 0,
+	 "Keep buckets in Redis instead of in the process, shared by every "
+	 "milter using it: redis://host:port/db or unix:/path[?db=N]. Empty: "
+	 "in-process."},
+	{"rate", "redis_password", CT_STR, OFF(rate.redis_password), "", 0, 0,
+	 "Password for Redis AUTH; empty: none."},
+	{"rate", "timeout", CT_UINT, OFF(rate.timeout), "50", 1, 10000,
+	 "Milliseconds one store round trip may take; longer counts as the "
+	 "store being unavailable."},
+	{"rate", "pool_size", CT_UINT, OFF(rate.pool_size), "4", 1, 256,
+	 "Redis connections kept open (shared by every connection thread)."},
+	{"rate", "on_error", CT_ACTION, OFF(rate.on_error), "accept", 0, 0,
+	 "When the store is unavailable: accept (limits not applied, said in "
+	 "the decision line) or tempfail (451 4.3.0)."},
+	{"rate", "user_recipient_domains", CT_STR, OFF(rate.domains_text), "",
+	 0, 0,
+	 "Compromise signal: a SASL user writing to more distinct recipient "
+	 "domains than this, as COUNT/PERIOD[:BURST] (e.g. 30/10m), scores "
+	 "user_recipient_domains_score (rate.many-domains, naming the "
+	 "numbers). A domain counts once per PERIOD. Empty: off."},
+	{"rate", "user_recipient_domains_score", CT_UINT,
+	 OFF(rate.domains_score), "10", 0, 1000,
+	 "Score of rate.many-domains (10 reaches the default "
+	 "quarantine_score: the message is held)."},
+	{"rate", "user_surge_factor", CT_UINT, OFF(rate.surge_factor), "0", 0,
+	 1000,
+	 "Compromise signal: a SASL user sending more than this many times "
+	 "its own average (messages per user_surge_window over the "
+	 "user_surge_history windows before) scores user_surge_score "
+	 "(rate.surge, naming the numbers). 0: off."},
+	{"rate", "user_surge_window", CT_UINT, OFF(rate.surge_window), "3600",
+	 60, 86400, "Seconds in one window of the surge signal."},
+	{"rate", "user_surge_history", CT_UINT, OFF(rate.surge_history), "24",
+	 1, 168, "Windows before the current one that make the average."},
+	{"rate", "user_surge_min", CT_UINT, OFF(rate.surge_min), "50", 1,
+	 100000000,
+	 "Messages in the current window below which there is no surge (a "
+	 "new or quiet user)."},
+	{"rate", "user_surge_score", CT_UINT, OFF(rate.surge_score), "10", 0,
+	 1000,
+	 "Score of rate.surge (10 reaches the default quarantine_score: "
+	 "held)."},
+	{"rate", "control_socket", CT_STR, OFF(rate.control_socket), "", 0, 0,
+	 "Unix socket (mode 0600) where preflight-milter answers preflight "
+	 "rate show/reset for its in-process buckets. Empty: none."},
 };
 
 const size_t pf_conf_nkeys = G_N_ELEMENTS(pf_conf_keys);

@@ -1,0 +1,595 @@
+/*
+ * NAME
+ *	rate - messages and recipients per SASL user, envelope sender,
+ *	sender domain and client IP (the rate check)
+ * SYNOPSIS
+ *	extern const pf_check pf_check_rate;
+ * DESCRIPTION
+ *	Each [rate] KIND_METRIC key is a leaky bucket (store.h): a sustained
+ *	rate with a burst on top.  At MAIL FROM one message is asked of every
+ *	message bucket that applies (user, sender, domain, ip), at each RCPT
+ *	TO one recipient of every recipient bucket, in one store call: all
+ *	or nothing, so that a message refused by its IP limit does not use
+ *	up its user's allowance.  Over a limit: rate.KIND-METRIC with that
+ *	limit's action (451 4.7.28 by default), naming the limit, what the
+ *	bucket holds and when the next unit fits.  At RCPT it refuses that
+ *	recipient only.
+ *
+ *	An IPv6 client counts by its /64, as one network (ip:2001:db8:1:2::/64
+ *	in replies, logs and the overrides table).
+ *
+ *	The check runs last in its stage, so it sees whether another check
+ *	already refuses the message or recipient; such attempts, and those
+ *	refused by a limit, are counted only with count_refused.  Messages
+ *	refused at end of message have been counted at MAIL FROM.
+ *
+ *	configure() parses the limits and the overrides table and takes the
+ *	store: the process's in-process store (shared with the previous
+ *	configuration, so a reload keeps every bucket) or a Redis store of
+ *	its own (the buckets live in Redis).  With no limit and no table
+ *	set, no store is taken and the check's mode is off: no stage is
+ *	asked for and nothing runs.
+ *
+ *	A compromise signal, scored rather than refused: with
+ *	user_recipient_domains, each recipient domain a SASL user has not
+ *	written to within the period takes one unit of that user's
+ *	distinct-domains bucket; over it, rate.many-domains adds
+ *	user_recipient_domains_score (once a message), naming the numbers.
+ *	With user_surge_factor, a user's messages in the current window
+ *	(fixed windows, the store's count()) against its own average over
+ *	the windows before: over factor times it (and at least user_surge_min)
+ *	rate.surge adds user_surge_score.
+ *
+ *	preflight scan sets peek mode (pf_rate_set_peek): limits are looked
+ *	at, nothing is counted, the signals are skipped.
+ *
+ *	A store that does not answer gives rate.unavailable with the
+ *	on_error action and the fact rate.applied=no; the store itself logs
+ *	the trouble (once per interval).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "core/check.h"
+#include "core/table.h"
+#include "limits/rate.h"
+
+static const char *const kind_names[PF_RATE_KINDS] = {
+	"user", "sender", "domain", "ip"
+};
+/* the last three: the compromise signals' keys (not limits) */
+static const char *const metric_names[PF_RATE_METRICS + 3] = {
+	"messages", "recipients", "seen", "domains", "surge"
+};
+static const char *const codes[PF_RATE_KINDS][PF_RATE_METRICS] = {
+	{"rate.user-messages", "rate.user-recipients"},
+	{"rate.sender-messages", "rate.sender-recipients"},
+	{"rate.domain-messages", "rate.domain-recipients"},
+	{"rate.ip-messages", "rate.ip-recipients"},
+};
+
+static int64_t (*rate_clock)(void);
+static bool rate_peek;
+
+void
+pf_rate_set_peek(bool peek)
+{
+	rate_peek = peek;
+}
+
+void
+pf_rate_set_clock(int64_t (*now_us)(void))
+{
+	rate_clock = now_us;
+}
+
+int64_t
+pf_rate_now_us(void)
+{
+	return rate_clock ? rate_clock() : g_get_real_time();
+}
+
+const char *
+pf_rate_kind_name(unsigned kind)
+{
+	return kind < PF_RATE_KINDS ? kind_names[kind] : "?";
+}
+
+const char *
+pf_rate_metric_name(unsigned metric)
+{
+	return metric < PF_RATE_METRICS + 3 ? metric_names[metric] : "?";
+}
+
+int
+pf_rate_kind_parse(const char *name)
+{
+	for (unsigned i = 0; i < PF_RATE_KINDS; i++)
+		if (strcmp(name, kind_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+pf_rate_store_key(GString *out, unsigned kind, unsigned metric,
+		  const char *value)
+{
+	char *lower = g_ascii_strdown(value, -1);
+
+	g_string_printf(out, "pf:rate:%s:%s:%s", pf_rate_kind_name(kind),
+	    pf_rate_metric_name(metric), lower);
+	g_free(lower);
+}
+
+/* "messages=RATE recipients=RATE": the one for metric, or -1 with why. */
+static int
+parse_override(const char *value, int metric, pf_rate_limit *lim,
+	       bool *found, GString *why)
+{
+	gchar **words = g_strsplit_set(value, " \t", -1);
+	int rc = 0;
+
+	for (gchar **w = words; *w && rc == 0; w++) {
+		const char *eq = strchr(*w, '=');
+		int m = -1;
+		pf_rate_limit tmp;
+
+		if (**w == '\0')
+			continue;
+		for (unsigned i = 0; eq && i < PF_RATE_METRICS; i++)
+			if (strlen(metric_names[i]) == (size_t)(eq - *w) &&
+			    strncmp(*w, metric_names[i], eq - *w) == 0)
+				m = (int)i;
+		if (m < 0) {
+			g_string_append_printf(why, "\"%s\": expected "
+			    "messages=RATE or recipients=RATE", *w);
+			rc = -1;
+		} else if (pf_rate_limit_parse(eq + 1, &tmp, why) < 0) {
+			rc = -1;
+		} else if (m == metric) {
+			*lim = tmp;
+			*found = true;
+		}
+	}
+	g_strfreev(words);
+	return rc;
+}
+
+/* Keys are "value" or "kind:value" (an IPv6 address is just a value). */
+static bool
+validate_override(const char *key, const char *value, GString *why,
+		  void *arg)
+{
+	pf_rate_limit lim;
+	bool found = false;
+
+	(void)arg;
+	(void)key;
+	if (*value == '\0') {
+		g_string_append(why, "no limits given");
+		return false;
+	}
+	return parse_override(value, 0, &lim, &found, why) == 0;
+}
+
+void
+pf_rate_limit_for(const pf_rate_conf *rc, unsigned kind, unsigned metric,
+		  const char *value, pf_rate_limit *lim, bool *override)
+{
+	const char *line = NULL;
+
+	*lim = rc->limit[kind][metric];
+	*override = false;
+	if (rc->override_table) {
+		GString *k = g_string_new(NULL);
+
+		g_string_printf(k, "%s:%s", kind_names[kind], value);
+		line = pf_table_lookup(rc->override_table, k->str);
+		if (line == NULL)
+			line = pf_table_lookup(rc->override_table, value);
+		g_string_free(k, TRUE);
+	}
+	if (line) {
+		GString *why = g_string_new(NULL);
+		bool found = false;
+		pf_rate_limit o;
+
+		if (parse_override(line, (int)metric, &o, &found, why) == 0 &&
+		    found) {
+			*lim = o;
+			*override = true;
+		}
+		g_string_free(why, TRUE);
+	}
+}
+
+/*
+ * An IPv6 client counts by its /64 (one customer's network: a host can
+ * take any address in it), an IPv4-mapped one as IPv4; buf holds the
+ * result when it differs from addr.
+ */
+static const char *
+ip_key(const char *addr, char *buf, size_t len)
+{
+	struct in6_addr a6;
+	char tmp[INET6_ADDRSTRLEN];
+
+	if (g_ascii_strncasecmp(addr, "IPv6:", 5) == 0)
+		addr += 5;
+	if (strchr(addr, ':') == NULL || inet_pton(AF_INET6, addr, &a6) != 1)
+		return addr;
+	if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+		if (inet_ntop(AF_INET, a6.s6_addr + 12, buf, (socklen_t)len))
+			return buf;
+		return addr;
+	}
+	memset(a6.s6_addr + 8, 0, 8);
+	if (inet_ntop(AF_INET6, &a6, tmp, sizeof(tmp)) == NULL)
+		return addr;
+	g_snprintf(buf, len, "%s/64", tmp);
+	return buf;
+}
+
+/* The value a kind of key has in this message, or NULL. */
+static const char *
+key_value(const pf_message *msg, unsigned kind, char *buf, size_t len)
+{
+	const char *v = NULL;
+
+	switch (kind) {
+	case PF_RATE_USER: v = msg->auth_user; break;
+	case PF_RATE_SENDER: v = msg->sender; break;
+	case PF_RATE_DOMAIN: v = pf_message_sender_domain(msg); break;
+	case PF_RATE_IP:
+		if (msg->client_addr && *msg->client_addr)
+			v = ip_key(msg->client_addr, buf, len);
+		break;
+	default: break;
+	}
+	return v && *v ? v : NULL;
+}
+
+static bool
+has_code(const pf_message *msg, const char *code)
+{
+	for (guint i = 0; i < msg->results->len; i++)
+		if (strcmp(((const pf_result *)msg->results->pdata[i])->code,
+			   code) == 0)
+			return true;
+	return false;
+}
+
+/* Another enforced result asks to refuse what this stage is about. */
+static bool
+others_refuse(const pf_message *msg)
+{
+	if (msg->cfg->monitor)
+		return false;
+	for (guint i = 0; i < msg->results->len; i++) {
+		const pf_result *r = msg->results->pdata[i];
+
+		if (r->mode == PF_MODE_ENFORCE && r->action >= PF_ACTION_TEMPFAIL)
+			return true;
+	}
+	return false;
+}
+
+typedef struct rate_ask {
+	pf_rate_limit lim;
+	GString *key;
+	const char *value;
+	unsigned kind;
+	bool override;
+	char ip[INET6_ADDRSTRLEN + 4];	/* "2001:db8::/64" */
+} rate_ask;
+
+static void
+over_limit(pf_message *msg, unsigned metric, const rate_ask *a,
+	   const pf_rate_req *q)
+{
+	pf_action action = msg->cfg->rate.limit_action[a->kind][metric];
+	bool reject = action == PF_ACTION_REJECT;
+	GString *lim = g_string_new(NULL);
+	long long retry_s = (q->wait_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+	pf_result *r = pf_result_add(msg, PF_CHECK_RATE, codes[a->kind][metric],
+	    action, 0, reject ? "550" : "451", reject ? "5.7.28" : "4.7.28");
+
+	pf_rate_limit_format(lim, &a->lim);
+	pf_result_text(r, "Too many %s for %s %s: the limit is %s and %.1f "
+	    "were sent recently; the next is accepted in %lld s",
+	    metric_names[metric], kind_names[a->kind], a->value, lim->str,
+	    q->level_units, retry_s);
+	pf_result_fix(r, "Send the rest later (the MTA retries deferred mail "
+	    "on its own). If this volume is expected, ask the postmaster to "
+	    "raise the limit for %s %s; if not, the account may be "
+	    "compromised", kind_names[a->kind], a->value);
+	pf_result_fact(r, "key", "%s:%s", kind_names[a->kind], a->value);
+	pf_result_fact(r, "limit", "%s", lim->str);
+	pf_result_fact(r, "scope", "%s", a->override ? "override" : "global");
+	pf_result_fact(r, "level", "%.1f", q->level_units);
+	pf_result_fact(r, "retry_s", "%lld", retry_s);
+	g_string_free(lim, TRUE);
+}
+
+static void
+store_unavailable(pf_message *msg)
+{
+	const pf_rate_conf *rc = &msg->cfg->rate;
+	pf_result *r = pf_result_add(msg, PF_CHECK_RATE, "rate.unavailable",
+	    rc->on_error == PF_ACTION_TEMPFAIL ? PF_ACTION_TEMPFAIL :
+	    PF_ACTION_NONE, 0, "451", "4.3.0");
+
+	pf_result_text(r, "Rate limits could not be applied: the rate store "
+	    "(%s) did not answer within %lu ms", pf_rate_store_name(rc->store),
+	    rc->timeout);
+	pf_result_fix(r, "Check the rate store (see the warning lines in the "
+	    "log); mail is %s meanwhile ([rate] on_error)",
+	    rc->on_error == PF_ACTION_TEMPFAIL ? "deferred" :
+	    "accepted without limits");
+	pf_result_fact(r, "applied", "no");
+	pf_result_fact(r, "store", "%s", pf_rate_store_name(rc->store));
+}
+
+/*
+ * The compromise signal: a recipient domain this user has not written to
+ * in the period (its "seen" bucket, burst 1, was empty) takes one unit of
+ * the user's distinct-domains bucket; over it, a score, once a message.
+ */
+static void
+recipient_domains(pf_message *msg)
+{
+	const pf_rate_conf *rc = &msg->cfg->rate;
+	const pf_rate_limit *lim = &rc->domains;
+	const char *rcpt, *at;
+	GString *seen_key, *key, *l;
+	pf_rate_req q;
+	int64_t now = pf_rate_now_us();
+	pf_result *r;
+	char *domain;
+
+	if (lim->count == 0 || msg->auth_user == NULL || msg->rcpts->len == 0 ||
+	    has_code(msg, "rate.many-domains"))
+		return;
+	rcpt = msg->rcpts->pdata[msg->rcpts->len - 1];
+	if ((at = strrchr(rcpt, '@')) == NULL || at[1] == '\0')
+		return;
+	domain = g_strndup(at + 1, strcspn(at + 1, ">"));
+	seen_key = g_string_new(NULL);
+	key = g_string_new(NULL);
+	g_string_printf(key, "%s@%s", msg->auth_user, domain);
+	pf_rate_store_key(seen_key, PF_RATE_USER, PF_RATE_METRICS, key->str);
+	pf_rate_store_key(key, PF_RATE_USER, PF_RATE_METRICS + 1,
+			  msg->auth_user);
+	memset(&q, 0, sizeof(q));
+	q.key = seen_key->str;
+	q.interval_us = lim->period_us;
+	q.burst = 1;
+	q.n = 1;
+	if (pf_rate_store_take(rc->store, &q, 1, now, PF_RATE_IF_ADMITTED) < 0 ||
+	    !q.admitted)
+		goto out;		/* unavailable: said by the limits */
+	q.key = key->str;
+	q.interval_us = lim->period_us / (int64_t)lim->count;
+	q.burst = lim->burst;
+	if (pf_rate_store_take(rc->store, &q, 1, now, PF_RATE_IF_ADMITTED) < 0 ||
+	    q.admitted)
+		goto out;
+	l = g_string_new(NULL);
+	pf_rate_limit_format(l, lim);
+	r = pf_result_add(msg, PF_CHECK_RATE, "rate.many-domains",
+	    PF_ACTION_NONE, (int)rc->domains_score, "451", "4.7.28");
+	pf_result_text(r, "User %s wrote to a new recipient domain (%s) after "
+	    "%.0f others recently, over [rate] user_recipient_domains %s: the "
+	    "account may be compromised", msg->auth_user, domain,
+	    q.level_units, l->str);
+	pf_result_fix(r, "If this mail is expected, raise [rate] "
+	    "user_recipient_domains; if not, change the password of %s",
+	    msg->auth_user);
+	pf_result_fact(r, "user", "%s", msg->auth_user);
+	pf_result_fact(r, "domains", "%.0f", q.level_units);
+	pf_result_fact(r, "limit", "%s", l->str);
+	pf_result_fact(r, "domain", "%s", domain);
+	g_string_free(l, TRUE);
+out:
+	g_string_free(seen_key, TRUE);
+	g_string_free(key, TRUE);
+	g_free(domain);
+}
+
+/*
+ * The other signal: this user's messages in the current window against
+ * its own average over the windows before (fixed windows: a signal, not a
+ * limit).  Scored on every message past the threshold.
+ */
+static void
+surge(pf_message *msg)
+{
+	const pf_rate_conf *rc = &msg->cfg->rate;
+	unsigned long counts[PF_RATE_MAX_WINDOWS + 1], sum = 0;
+	unsigned nwin = (unsigned)rc->surge_history;
+	GString *key;
+	double avg;
+	pf_result *r;
+	int st;
+
+	if (rc->surge_factor == 0 || msg->auth_user == NULL)
+		return;
+	key = g_string_new(NULL);
+	pf_rate_store_key(key, PF_RATE_USER, PF_RATE_METRICS + 2,
+			  msg->auth_user);
+	st = pf_rate_store_count(rc->store, key->str,
+	    (int64_t)rc->surge_window * G_USEC_PER_SEC, nwin,
+	    pf_rate_now_us(), counts);
+	g_string_free(key, TRUE);
+	if (st < 0)
+		return;		/* unavailable: said by the limits */
+	for (unsigned i = 1; i <= nwin; i++)
+		sum += counts[i];
+	avg = (double)sum / nwin;
+	if (counts[0] < rc->surge_min ||
+	    (double)counts[0] <= avg * (double)rc->surge_factor)
+		return;
+	r = pf_result_add(msg, PF_CHECK_RATE, "rate.surge", PF_ACTION_NONE,
+	    (int)rc->surge_score, "451", "4.7.28");
+	pf_result_text(r, "User %s sent %lu messages in this %lu s window, "
+	    "more than %lu times its average of %.1f over the %u windows "
+	    "before: the account may be compromised", msg->auth_user,
+	    counts[0], rc->surge_window, rc->surge_factor, avg, nwin);
+	pf_result_fix(r, "If this volume is expected, raise [rate] "
+	    "user_surge_factor; if not, change the password of %s",
+	    msg->auth_user);
+	pf_result_fact(r, "user", "%s", msg->auth_user);
+	pf_result_fact(r, "count", "%lu", counts[0]);
+	pf_result_fact(r, "average", "%.1f", avg);
+	pf_result_fact(r, "factor", "%lu", rc->surge_factor);
+	pf_result_fact(r, "window_s", "%lu", rc->surge_window);
+}
+
+static void
+rate_run(pf_message *msg, pf_stage stage)
+{
+	const pf_rate_conf *rc = &msg->cfg->rate;
+	unsigned metric = stage == PF_STAGE_MAIL ? PF_RATE_MESSAGES :
+	    PF_RATE_RECIPIENTS;
+	bool refused = false, enforce;
+	rate_ask ask[PF_RATE_KINDS];
+	pf_rate_req req[PF_RATE_KINDS];
+	size_t n = 0;
+
+	if (!rc->active)
+		return;
+	if (stage == PF_STAGE_RCPT && !rate_peek && !others_refuse(msg))
+		recipient_domains(msg);
+	if (stage == PF_STAGE_MAIL && !rate_peek && !others_refuse(msg))
+		surge(msg);
+	if (others_refuse(msg)) {
+		if (!rc->count_refused)
+			return;
+		refused = true;
+	}
+	enforce = !msg->cfg->monitor && rc->mode == PF_MODE_ENFORCE;
+	for (unsigned kind = 0; kind < PF_RATE_KINDS; kind++) {
+		rate_ask *a = &ask[n];
+
+		if ((a->value = key_value(msg, kind, a->ip,
+					  sizeof(a->ip))) == NULL)
+			continue;
+		pf_rate_limit_for(rc, kind, metric, a->value, &a->lim,
+				  &a->override);
+		if (a->lim.count == 0)
+			continue;
+		a->kind = kind;
+		a->key = g_string_new(NULL);
+		pf_rate_store_key(a->key, kind, metric, a->value);
+		memset(&req[n], 0, sizeof(req[n]));
+		req[n].key = a->key->str;
+		req[n].interval_us = a->lim.period_us / (int64_t)a->lim.count;
+		req[n].burst = a->lim.burst;
+		req[n].n = 1;
+		req[n].refuses = enforce && !refused &&
+		    rc->limit_action[kind][metric] >= PF_ACTION_TEMPFAIL;
+		n++;
+	}
+	if (n == 0)
+		return;
+	if (pf_rate_store_take(rc->store, req, n, pf_rate_now_us(),
+	    rate_peek ? PF_RATE_PEEK : rc->count_refused ? PF_RATE_CHARGE :
+	    PF_RATE_IF_ADMITTED) < 0)
+		store_unavailable(msg);
+	else
+		for (size_t i = 0; i < n; i++)
+			if (!req[i].admitted)
+				over_limit(msg, metric, &ask[i], &req[i]);
+	for (size_t i = 0; i < n; i++)
+		g_string_free(ask[i].key, TRUE);
+}
+
+/* Off unless some limit is set: no stage is asked for, no store used. */
+static pf_mode *
+rate_mode(pf_config *cfg)
+{
+	return &cfg->rate.run_mode;
+}
+
+static int
+rate_configure(pf_config *cfg, GString *err)
+{
+	pf_rate_conf *rc = &cfg->rate;
+	const char *path = cfg->path ? cfg->path : "(defaults)";
+	GString *why = g_string_new(NULL);
+	int rc_ = 0;
+
+	for (unsigned k = 0; k < PF_RATE_KINDS; k++)
+		for (unsigned m = 0; m < PF_RATE_METRICS; m++) {
+			g_string_truncate(why, 0);
+			if (pf_rate_limit_parse(rc->limit_text[k][m],
+			    &rc->limit[k][m], why) < 0) {
+				g_string_append_printf(err, "%s: rate.%s_%s = "
+				    "\"%s\": %s\n", path, kind_names[k],
+				    metric_names[m], rc->limit_text[k][m],
+				    why->str);
+				rc_ = -1;
+			}
+			if (rc->limit[k][m].count)
+				rc->active = true;
+		}
+	g_string_truncate(why, 0);
+	if (pf_rate_limit_parse(rc->domains_text, &rc->domains, why) < 0) {
+		g_string_append_printf(err, "%s: rate.user_recipient_domains = "
+		    "\"%s\": %s\n", path, rc->domains_text, why->str);
+		rc_ = -1;
+	}
+	if (rc->domains.count || rc->surge_factor)
+		rc->active = true;
+	if (rc->on_error != PF_ACTION_ACCEPT &&
+	    rc->on_error != PF_ACTION_TEMPFAIL) {
+		g_string_append_printf(err, "%s: rate.on_error: expected accept "
+		    "or tempfail\n", path);
+		rc_ = -1;
+	}
+	if (rc->overrides) {
+		rc->override_table = pf_table_load(rc->overrides,
+		    validate_override, NULL, err);
+		if (rc->override_table == NULL)
+			rc_ = -1;
+		else
+			rc->active = true;
+	}
+	if (rc_ == 0 && rc->active && rc->mode != PF_MODE_OFF) {
+		g_string_truncate(why, 0);
+		rc->store = rc->redis ?
+		    pf_rate_store_redis_new(rc->redis, rc->redis_password,
+			rc->timeout, rc->pool_size, why) :
+		    pf_rate_store_memory_get(rc->max_keys);
+		if (rc->store == NULL) {
+			g_string_append_printf(err, "%s: rate.redis = \"%s\": "
+			    "%s\n", path, rc->redis, why->str);
+			rc_ = -1;
+		}
+	}
+	if (rc->store == NULL)
+		rc->active = false;
+	rc->run_mode = rc->active ? rc->mode : PF_MODE_OFF;
+	g_string_free(why, TRUE);
+	return rc_;
+}
+
+static void
+rate_unconfigure(pf_config *cfg)
+{
+	pf_rate_store_free(&cfg->rate.store);
+	pf_table_free(&cfg->rate.override_table);
+	cfg->rate.active = false;
+	cfg->rate.run_mode = PF_MODE_OFF;
+}
+
+const pf_check pf_check_rate = {
+	.id = PF_CHECK_RATE,
+	.name = "rate",
+	.stages = PF_STAGE_MAIL | PF_STAGE_RCPT,
+	.mode = rate_mode,
+	.run = rate_run,
+	.configure = rate_configure,
+	.unconfigure = rate_unconfigure,
+};

@@ -1,0 +1,551 @@
+/*
+ * NAME
+ *	store_redis - rate buckets in Redis, shared by every milter that
+ *	uses the same server (see store.h)
+ * DESCRIPTION
+ *	One EVALSHA per take(): a Lua script (below) reads every bucket of
+ *	the message, decides as pf_rate_bucket_decide() does, and moves them
+ *	all or none, atomically on the server; keys expire by themselves
+ *	(PX: when the bucket has drained).  The script is known by its SHA1;
+ *	a server that answers NOSCRIPT (restarted, flushed) gets SCRIPT LOAD
+ *	and the call again.  The script returns the buckets as they were;
+ *	the maths is then run here on the same numbers to tell the caller
+ *	what was decided.  Time is the caller's clock, so milters sharing a
+ *	server must keep their clocks in step (NTP).
+ *
+ *	count() (the compromise signals' fixed windows) is a second script:
+ *	INCR and PEXPIRE the current window's counter, GET the previous
+ *	ones, in one call.
+ *
+ *	Connections: a pool of at most pool_size, opened on demand, shared
+ *	by every thread; a caller waits at most timeout for a free one.
+ *	Every connect, write and read is bounded by timeout.  A failed call
+ *	closes its connection and the idle ones; then no connect is tried
+ *	for a backoff that doubles from 100 ms to 5 s, and calls in between
+ *	fail at once (the check applies on_error).  Trouble is logged once per 10 s with the
+ *	number of failed calls; recovery once.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "core/log.h"
+#include "limits/store.h"
+
+#define BACKOFF_MIN_US ((int64_t)100 * 1000)
+#define BACKOFF_MAX_US ((int64_t)5 * G_USEC_PER_SEC)
+#define REPORT_US ((int64_t)10 * G_USEC_PER_SEC)
+#define MAX_KEYS 8
+
+static const char take_script[] =
+    "local now = tonumber(ARGV[1])\n"
+    "local charge, peek = ARGV[2] == '1', ARGV[2] == '2'\n"
+    "local old, new, commit = {}, {}, true\n"
+    "for i = 1, #KEYS do\n"
+    "  local b = 2 + (i - 1) * 4\n"
+    "  local interval = tonumber(ARGV[b + 1])\n"
+    "  local burst = tonumber(ARGV[b + 2])\n"
+    "  local n = tonumber(ARGV[b + 3])\n"
+    "  local tat = tonumber(redis.call('GET', KEYS[i]) or '0') or 0\n"
+    "  local base = math.max(tat, now)\n"
+    "  local want = base + n * interval\n"
+    "  local cap = now + burst * interval\n"
+    "  old[i] = tat\n"
+    "  if want <= cap then new[i] = want else\n"
+    "    new[i] = cap\n"
+    "    if ARGV[b + 4] == '1' then commit = false end\n"
+    "  end\n"
+    "end\n"
+    "local out = {}\n"
+    "for i = 1, #KEYS do\n"
+    "  if not peek and (commit or charge) and new[i] ~= old[i]\n"
+    "      and new[i] > now then\n"
+    "    redis.call('SET', KEYS[i], string.format('%.0f', new[i]), 'PX',\n"
+    "      string.format('%.0f', math.ceil((new[i] - now) / 1000) + 1000))\n"
+    "  end\n"
+    "  out[i] = string.format('%.0f', old[i])\n"
+    "end\n"
+    "return out\n";
+
+static const char count_script[] =
+    "local idx = tonumber(ARGV[1])\n"
+    "local nwin = tonumber(ARGV[2])\n"
+    "local k = KEYS[1] .. ':' .. string.format('%.0f', idx)\n"
+    "local out = {redis.call('INCR', k)}\n"
+    "redis.call('PEXPIRE', k, ARGV[3])\n"
+    "for i = 1, nwin do\n"
+    "  local v = redis.call('GET', KEYS[1] .. ':' .. string.format('%.0f', idx - i))\n"
+    "  out[i + 1] = tonumber(v or '0') or 0\n"
+    "end\n"
+    "return out\n";
+
+typedef struct redis_store {
+	pf_rate_store base;
+	char *host;			/* or NULL for a unix socket */
+	int port;
+	char *path;			/* unix socket */
+	int db;
+	char *password;
+	struct timeval timeout;
+	int64_t timeout_us;
+	char sha[41];			/* of take_script */
+	char count_sha[41];
+
+	GMutex lock;
+	GCond freed;
+	redisContext **idle;		/* pool_size slots */
+	unsigned nidle, nopen, pool_size;
+	int64_t retry_after_us;		/* no connect before (monotonic) */
+	int64_t backoff_us;
+	unsigned long failures;		/* since the last report */
+	int64_t reported_us;
+	gint failing;			/* atomic: read unlocked */
+} redis_store;
+
+static void
+note_failure(redis_store *r, const char *why)
+{
+	int64_t now = g_get_monotonic_time();
+
+	g_mutex_lock(&r->lock);
+	r->failures++;
+	if (r->retry_after_us <= now) {
+		r->backoff_us = r->backoff_us ? MIN(r->backoff_us * 2,
+		    BACKOFF_MAX_US) : BACKOFF_MIN_US;
+		r->retry_after_us = now + r->backoff_us;
+	}
+	if (!g_atomic_int_get(&r->failing) ||
+	    now - r->reported_us >= REPORT_US) {
+		pf_warn("rate: %s: %s; rate limits not applied (%lu failed "
+		    "calls), next connect in %lld ms", r->base.description,
+		    why, r->failures, (long long)(r->backoff_us / 1000));
+		r->failures = 0;
+		r->reported_us = now;
+	}
+	g_atomic_int_set(&r->failing, 1);
+	g_mutex_unlock(&r->lock);
+}
+
+static void
+note_success(redis_store *r)
+{
+	if (!g_atomic_int_get(&r->failing))	/* re-checked locked */
+		return;
+	g_mutex_lock(&r->lock);
+	if (g_atomic_int_get(&r->failing))
+		pf_info("rate: %s: answering again (%lu failed calls since the "
+		    "last report)", r->base.description, r->failures);
+	g_atomic_int_set(&r->failing, 0);
+	r->failures = 0;
+	r->backoff_us = 0;
+	r->retry_after_us = 0;
+	g_mutex_unlock(&r->lock);
+}
+
+/* A reply that is not an error; frees it and says why otherwise. */
+static bool
+reply_ok(redisContext *c, redisReply *rep, GString *why)
+{
+	if (rep == NULL) {
+		g_string_assign(why, c->errstr[0] ? c->errstr : "no answer");
+		return false;
+	}
+	if (rep->type == REDIS_REPLY_ERROR) {
+		g_string_assign(why, rep->str);
+		freeReplyObject(rep);
+		return false;
+	}
+	freeReplyObject(rep);
+	return true;
+}
+
+static redisContext *
+redis_connect(redis_store *r, GString *why)
+{
+	redisContext *c = r->path ?
+	    redisConnectUnixWithTimeout(r->path, r->timeout) :
+	    redisConnectWithTimeout(r->host, r->port, r->timeout);
+
+	if (c == NULL || c->err) {
+		g_string_assign(why, c ? c->errstr : "cannot allocate");
+		redisFree(c);
+		return NULL;
+	}
+	if (redisSetTimeout(c, r->timeout) != REDIS_OK ||
+	    (r->password && !reply_ok(c, redisCommand(c, "AUTH %s",
+	    r->password), why)) ||
+	    (r->db && !reply_ok(c, redisCommand(c, "SELECT %d", r->db), why))) {
+		if (why->len == 0)
+			g_string_assign(why, "cannot set the timeout");
+		redisFree(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* A connection from the pool, or NULL (why says so) within timeout. */
+static redisContext *
+pool_get(redis_store *r, GString *why)
+{
+	int64_t deadline = g_get_monotonic_time() + r->timeout_us;
+	redisContext *c = NULL;
+
+	g_mutex_lock(&r->lock);
+	for (;;) {
+		if (r->nidle) {
+			c = r->idle[--r->nidle];
+			break;
+		}
+		if (r->nopen < r->pool_size) {
+			if (g_get_monotonic_time() < r->retry_after_us) {
+				g_string_assign(why, "waiting to reconnect");
+				g_mutex_unlock(&r->lock);
+				return NULL;
+			}
+			r->nopen++;
+			g_mutex_unlock(&r->lock);
+			if ((c = redis_connect(r, why)) == NULL) {
+				g_mutex_lock(&r->lock);
+				r->nopen--;
+				g_cond_signal(&r->freed);
+				g_mutex_unlock(&r->lock);
+			}
+			return c;
+		}
+		if (!g_cond_wait_until(&r->freed, &r->lock, deadline)) {
+			g_string_assign(why, "every connection busy");
+			break;
+		}
+	}
+	g_mutex_unlock(&r->lock);
+	return c;
+}
+
+static void
+pool_put(redis_store *r, redisContext *c, bool ok)
+{
+	g_mutex_lock(&r->lock);
+	if (ok && c->err == 0) {
+		r->idle[r->nidle++] = c;
+	} else {
+		/* the idle ones likely share its fate: one timeout, not one
+		 * per pooled connection */
+		redisFree(c);
+		r->nopen--;
+		while (r->nidle) {
+			redisFree(r->idle[--r->nidle]);
+			r->nopen--;
+		}
+	}
+	g_cond_signal(&r->freed);
+	g_mutex_unlock(&r->lock);
+}
+
+/* Run argv on a pooled connection; the reply (caller frees) or NULL. */
+static redisReply *
+redis_call(redis_store *r, int argc, const char **argv, const size_t *len)
+{
+	GString *why = g_string_new(NULL);
+	redisContext *c = pool_get(r, why);
+	redisReply *rep = NULL;
+
+	if (c != NULL) {
+		rep = redisCommandArgv(c, argc, argv, len);
+		if (rep == NULL)
+			g_string_assign(why, c->errstr[0] ? c->errstr :
+			    "no answer");
+		pool_put(r, c, rep != NULL);
+	}
+	if (rep)
+		note_success(r);
+	else
+		note_failure(r, why->str);
+	g_string_free(why, TRUE);
+	return rep;
+}
+
+static bool
+is_noscript(const redisReply *rep)
+{
+	return rep->type == REDIS_REPLY_ERROR &&
+	    strncmp(rep->str, "NOSCRIPT", 8) == 0;
+}
+
+/* EVALSHA argv (argv[1] the script's SHA1), loading it on NOSCRIPT. */
+static redisReply *
+eval_script(redis_store *r, const char *script, int argc, const char **argv)
+{
+	redisReply *rep = redis_call(r, argc, argv, NULL);
+
+	if (rep && is_noscript(rep)) {
+		const char *load[] = {"SCRIPT", "LOAD", script};
+		redisReply *lr = redis_call(r, 3, load, NULL);
+
+		freeReplyObject(rep);
+		if (lr == NULL)
+			return NULL;
+		freeReplyObject(lr);
+		rep = redis_call(r, argc, argv, NULL);
+	}
+	return rep;
+}
+
+static int
+redis_count(pf_rate_store *s, const char *key, int64_t window_us,
+	    unsigned nwin, int64_t now_us, unsigned long *counts)
+{
+	redis_store *r = (redis_store *)s;
+	char idx[32], n[16], ttl[32];
+	const char *argv[] = {"EVALSHA", r->count_sha, "1", key, idx, n, ttl};
+	redisReply *rep;
+	int rc = -1;
+
+	g_snprintf(idx, sizeof(idx), "%lld", (long long)(now_us / window_us));
+	g_snprintf(n, sizeof(n), "%u", nwin);
+	g_snprintf(ttl, sizeof(ttl), "%lld",
+	    (long long)((nwin + 1) * (window_us / 1000)) + 1000);
+	if ((rep = eval_script(r, count_script, 7, argv)) == NULL)
+		return -1;
+	if (rep->type == REDIS_REPLY_ARRAY && rep->elements == nwin + 1) {
+		for (size_t i = 0; i <= nwin; i++)
+			counts[i] = rep->element[i]->type ==
+			    REDIS_REPLY_INTEGER ?
+			    (unsigned long)rep->element[i]->integer : 0;
+		rc = 0;
+	} else {
+		note_failure(r, rep->type == REDIS_REPLY_ERROR ? rep->str :
+		    "unexpected answer to the count script");
+	}
+	freeReplyObject(rep);
+	return rc;
+}
+
+static int
+redis_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs, int64_t now_us,
+	   pf_rate_commit commit)
+{
+	redis_store *r = (redis_store *)s;
+	const char *argv[3 + MAX_KEYS * 5 + 2];
+	GPtrArray *tmp = g_ptr_array_new_with_free_func(g_free);
+	int64_t tat[MAX_KEYS], new_tat[MAX_KEYS];
+	redisReply *rep;
+	int argc = 0, rc = -1;
+
+	if (nreqs > MAX_KEYS)
+		goto out;
+#define ARG(s) (argv[argc++] = (s))
+#define ARGF(...) (g_ptr_array_add(tmp, g_strdup_printf(__VA_ARGS__)), \
+		   ARG(tmp->pdata[tmp->len - 1]))
+	ARG("EVALSHA");
+	ARG(r->sha);
+	ARGF("%zu", nreqs);
+	for (size_t i = 0; i < nreqs; i++)
+		ARG(reqs[i].key);
+	ARGF("%lld", (long long)now_us);
+	ARG(commit == PF_RATE_PEEK ? "2" : commit == PF_RATE_CHARGE ? "1" :
+	    "0");
+	for (size_t i = 0; i < nreqs; i++) {
+		ARGF("%lld", (long long)reqs[i].interval_us);
+		ARGF("%lu", reqs[i].burst);
+		ARGF("%lu", reqs[i].n);
+		ARG(reqs[i].refuses ? "1" : "0");
+	}
+	if ((rep = eval_script(r, take_script, argc, argv)) == NULL)
+		goto out;
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != nreqs) {
+		note_failure(r, rep->type == REDIS_REPLY_ERROR ? rep->str :
+		    "unexpected answer to the rate script");
+		freeReplyObject(rep);
+		goto out;
+	}
+	for (size_t i = 0; i < nreqs; i++) {
+		const redisReply *e = rep->element[i];
+
+		tat[i] = e->type == REDIS_REPLY_STRING ?
+		    g_ascii_strtoll(e->str, NULL, 10) : 0;
+	}
+	freeReplyObject(rep);
+	pf_rate_bucket_decide(reqs, nreqs, tat, now_us, commit, new_tat);
+	rc = 0;
+out:
+	g_ptr_array_free(tmp, TRUE);
+	return rc;
+#undef ARG
+#undef ARGF
+}
+
+static int
+redis_get(pf_rate_store *s, const char *key, int64_t *tat_us)
+{
+	const char *argv[] = {"GET", key};
+	redisReply *rep = redis_call((redis_store *)s, 2, argv, NULL);
+
+	*tat_us = 0;
+	if (rep == NULL)
+		return -1;
+	if (rep->type == REDIS_REPLY_STRING)
+		*tat_us = g_ascii_strtoll(rep->str, NULL, 10);
+	freeReplyObject(rep);
+	return 0;
+}
+
+static int
+redis_reset(pf_rate_store *s, const char *key)
+{
+	const char *argv[] = {"DEL", key};
+	redisReply *rep = redis_call((redis_store *)s, 2, argv, NULL);
+
+	if (rep == NULL)
+		return -1;
+	freeReplyObject(rep);
+	return 0;
+}
+
+static int
+redis_list(pf_rate_store *s, pf_rate_list_fn fn, void *arg)
+{
+	char cursor[32] = "0";
+
+	do {
+		const char *argv[] = {"SCAN", cursor, "MATCH", "pf:rate:*",
+		    "COUNT", "500"};
+		redisReply *rep = redis_call((redis_store *)s, 6, argv, NULL);
+
+		if (rep == NULL)
+			return -1;
+		if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2) {
+			freeReplyObject(rep);
+			return -1;
+		}
+		g_strlcpy(cursor, rep->element[0]->str, sizeof(cursor));
+		for (size_t i = 0; i < rep->element[1]->elements; i++) {
+			const char *key = rep->element[1]->element[i]->str;
+			int64_t tat;
+
+			if (redis_get(s, key, &tat) == 0 && tat)
+				fn(key, tat, arg);
+		}
+		freeReplyObject(rep);
+	} while (strcmp(cursor, "0") != 0);
+	return 0;
+}
+
+static void
+redis_release(pf_rate_store *s)
+{
+	redis_store *r = (redis_store *)s;
+
+	for (unsigned i = 0; i < r->nidle; i++)
+		redisFree(r->idle[i]);
+	g_free(r->idle);
+	g_mutex_clear(&r->lock);
+	g_cond_clear(&r->freed);
+	g_free(r->host);
+	g_free(r->path);
+	g_free(r->password);
+	g_free(r->base.description);
+	g_free(r);
+}
+
+static const pf_rate_store_ops redis_ops = {
+	.name = "redis",
+	.take = redis_take,
+	.count = redis_count,
+	.get = redis_get,
+	.reset = redis_reset,
+	.list = redis_list,
+	.release = redis_release,
+};
+
+/* redis://[:password@]host[:port][/db] or unix:/path[?db=N] */
+static int
+parse_url(redis_store *r, const char *url, GString *err)
+{
+	const char *p;
+	char *end;
+
+	if (strncmp(url, "unix:", 5) == 0) {
+		const char *q = strstr(url, "?db=");
+
+		r->path = q ? g_strndup(url + 5, q - url - 5) : g_strdup(url + 5);
+		if (q)
+			r->db = (int)strtol(q + 4, &end, 10);
+		if (*r->path != '/' || (q && (*end != '\0' || r->db < 0))) {
+			g_string_append(err, "expected unix:/path[?db=N]");
+			return -1;
+		}
+		return 0;
+	}
+	if (strncmp(url, "redis://", 8) != 0)
+		goto bad;
+	p = url + 8;
+	if ((end = strchr(p, '@')) != NULL) {
+		const char *colon = memchr(p, ':', end - p);
+
+		if (colon && r->password == NULL)
+			r->password = g_strndup(colon + 1, end - colon - 1);
+		p = end + 1;
+	}
+	r->port = 6379;
+	end = (char *)p + strcspn(p, ":/");
+	r->host = g_strndup(p, end - p);
+	if (*r->host == '\0')
+		goto bad;
+	if (*end == ':') {
+		long port = strtol(end + 1, &end, 10);
+
+		if (port < 1 || port > 65535)
+			goto bad;
+		r->port = (int)port;
+	}
+	if (*end == '/' && end[1] != '\0') {
+		r->db = (int)strtol(end + 1, &end, 10);
+		if (r->db < 0)
+			goto bad;
+	} else if (*end == '/') {
+		end++;
+	}
+	if (*end == '\0')
+		return 0;
+bad:
+	g_string_append(err, "expected redis://host[:port][/db] or "
+	    "unix:/path[?db=N]");
+	return -1;
+}
+
+pf_rate_store *
+pf_rate_store_redis_new(const char *url, const char *password,
+			unsigned long timeout_ms, unsigned long pool_size,
+			GString *err)
+{
+	redis_store *r = g_new0(redis_store, 1);
+	gchar *sha;
+
+	r->base.ops = &redis_ops;
+	r->password = password ? g_strdup(password) : NULL;
+	if (parse_url(r, url, err) < 0) {
+		g_free(r->host);
+		g_free(r->path);
+		g_free(r->password);
+		g_free(r);
+		return NULL;
+	}
+	r->base.description = r->path ?
+	    g_strdup_printf("redis unix:%s", r->path) :
+	    g_strdup_printf("redis %s:%d", r->host, r->port);
+	r->timeout_us = (int64_t)timeout_ms * 1000;
+	r->timeout.tv_sec = (time_t)(timeout_ms / 1000);
+	r->timeout.tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000;
+	r->pool_size = pool_size ? (unsigned)pool_size : 1;
+	r->idle = g_new0(redisContext *, r->pool_size);
+	g_mutex_init(&r->lock);
+	g_cond_init(&r->freed);
+	sha = g_compute_checksum_for_string(G_CHECKSUM_SHA1, take_script, -1);
+	g_strlcpy(r->sha, sha, sizeof(r->sha));
+	g_free(sha);
+	sha = g_compute_checksum_for_string(G_CHECKSUM_SHA1, count_script, -1);
+	g_strlcpy(r->count_sha, sha, sizeof(r->count_sha));
+	g_free(sha);
+	return &r->base;
+}

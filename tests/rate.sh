@@ -1,0 +1,170 @@
+#!/bin/sh
+# rate.sh - rate limits through preflight-milter (miltertest): exact
+# admission counts with the in-process store, per-recipient refusal, a
+# SIGHUP reload keeping the buckets; with a real redis-server: the unit
+# tests' sequence through both stores, two milters sharing one Redis (a
+# user over the limit through either is refused on both), Redis killed
+# mid-load and restarted (no hang, decisions within the timeout, on_error
+# accept and tempfail, one warning line, limits resume).
+. "${top_srcdir:-.}/tests/tap.sh"
+. "${top_srcdir:-.}/tests/ports.sh"
+S="${top_srcdir:-.}"
+B="${top_builddir:-.}"
+command -v miltertest >/dev/null 2>&1 || skip_all "miltertest not installed"
+T=$(mktemp -d /tmp/pf-rate.XXXXXX) || exit 1
+chmod 755 "$T"
+pids=""
+cleanup() {
+	[ -f "$T/redis.pid" ] && kill "$(cat "$T/redis.pid")" 2>/dev/null
+	for p in $pids; do kill -TERM "$p" 2>/dev/null; done
+	for p in $pids; do
+		for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+start_milter() {	# name conf-text
+	printf '[milter]\nuser = nobody\npidfile = %s/%s.pid\nsocket = unix:%s/%s.sock\n%s\n' \
+		"$T" "$1" "$T" "$1" "$2" > "$T/$1.conf"
+	rm -f "$T/$1.sock"
+	"$B/milter/preflight-milter" -f -c "$T/$1.conf" 2>"$T/$1.log" &
+	pid=$!
+	pids="$pids $pid"
+	for _ in $(seq 1 100); do [ -S "$T/$1.sock" ] && break; sleep 0.1; done
+	eval "pid_$1=$pid"
+}
+
+seq_through() {	# milter user n [rcpts]: prints the letters (rate-seq.lua)
+	miltertest -s "$S/tests/milter/rate-seq.lua" -D socket="unix:$T/$1.sock" \
+		-D dir="$S/tests/milter" -D user="$2" -D n="$3" -D rcpts="${4:-1}" \
+		2>&1 | sed -n 's/^RESULT //p'
+}
+
+# --- in-process store
+printf 'bob recipients=3/1h\n' > "$T/overrides"
+start_milter a "[rate]
+user_messages = 5/1h
+overrides = $T/overrides
+control_socket = $T/a.ctl"
+is "$(seq_through a alice 8)" "AAAAATTT" "in-process: 5/1h admits exactly 5 of 8 messages"
+like "$(cat "$T/a.log")" 'QRATE6: action=tempfail stage=mail code=451 dsn=4.7.28 reasons=rate.user-messages .*rate.key=user:alice rate.limit="5/1h burst 5" .*rate.retry_s=720 text="Too many messages for user alice' \
+	"the refusal names the key, the limit and when it frees up"
+is "$(seq_through a bob 3 2)" "AaaAat-tt" "recipients (an override for bob): 3/1h refuses the 4th recipient on, one by one"
+kill -HUP "$pid_a"; sleep 1
+is "$(seq_through a alice 1)" "T" "a SIGHUP reload keeps the in-process buckets"
+is "$(seq_through a carol 1)" "A" "another user is not limited by alice's bucket"
+
+# preflight rate through the milter's control socket (in-process store)
+P="$B/tools/preflight"
+out=$("$P" rate -c "$T/a.conf" show user:alice)
+like "$out" '^user:alice messages level=5\.0 limit="5/1h burst 5" scope=global next_s=7[0-9][0-9] empty_s=3[0-9]+' "rate show user:alice: level, limit, when one more fits"
+like "$("$P" rate -c "$T/a.conf" show)" 'user:bob recipients level=3\.0 limit="3/1h burst 3" scope=override' "rate show lists every live bucket"
+like "$("$P" rate -c "$T/a.conf" reset user:alice)" "reset user:alice in memory" "rate reset user:alice"
+is "$(seq_through a alice 2)" "AA" "after the reset alice sends again"
+is "$(stat -c %a "$T/a.ctl")" 600 "the control socket is mode 0600"
+
+# --- Redis
+if ! command -v redis-server >/dev/null 2>&1; then
+	diag "redis-server not installed: Redis tests skipped"
+	tap_done
+	exit 0
+fi
+start_redis() {
+	pf_pick_port REDIS_PORT
+	redis-server --port "$REDIS_PORT" --bind 127.0.0.1 \
+		--unixsocket "$T/redis.sock" --unixsocketperm 777 --daemonize yes \
+		--pidfile "$T/redis.pid" --dir "$T" --save '' --appendonly no \
+		--logfile "$T/redis.log" >/dev/null
+	for _ in $(seq 1 50); do
+		redis-cli -s "$T/redis.sock" ping 2>/dev/null | grep -q PONG && return 0
+		sleep 0.1
+	done
+	return 1
+}
+start_redis; ok $? "redis-server answers on $T/redis.sock and port $REDIS_PORT"
+
+PF_TEST_REDIS="unix:$T/redis.sock" "$B/tests/test_rate" > "$T/unit.out" 2>&1
+rc=$?
+[ $rc -eq 0 ] || diag "$(cat "$T/unit.out")"
+ok $rc "the same sequence gives the same verdicts in-process and in Redis"
+
+start_milter b "[rate]
+user_messages = 4/1h
+redis = unix:$T/redis.sock"
+start_milter c "[rate]
+user_messages = 4/1h
+redis = redis://127.0.0.1:$REDIS_PORT/0"
+is "$(seq_through b dave 3)" "AAA" "Redis: 3 of 4 through milter B"
+is "$(seq_through c dave 2)" "AT" "milter C (over TCP) sees B's 3: one more, then refused"
+is "$(seq_through b dave 1)" "T" "and B refuses dave too"
+before=$(redis-cli -s "$T/redis.sock" get pf:rate:user:messages:dave)
+printf 'From: dave@example.com\nTo: r@example.org\nSubject: x\n\nhi\n' > "$T/m.eml"
+out=$("$B/tools/preflight" scan -c "$T/b.conf" --auth-user dave --from dave@example.com \
+	--rcpt r@example.org "$T/m.eml" 2>&1)
+like "$out" 'action=tempfail stage=mail code=451 dsn=4.7.28 reasons=rate.user-messages' "preflight scan shows dave over the limit"
+is "$(redis-cli -s "$T/redis.sock" get pf:rate:user:messages:dave)" "$before" "and counts nothing (a dry run)"
+ttl=$(redis-cli -s "$T/redis.sock" pttl pf:rate:user:messages:dave)
+ok "$([ "$ttl" -gt 0 ] && [ "$ttl" -le 3601000 ]; echo $?)" "the key expires on its own (pttl $ttl ms)"
+like "$("$P" rate -c "$T/c.conf" show dave)" 'user:dave messages level=4\.0 limit="4/1h burst 4"' "rate show reads Redis directly"
+like "$("$P" rate -c "$T/b.conf" show)" 'user:dave messages level=4\.0' "rate show lists the Redis buckets"
+"$P" rate -c "$T/b.conf" reset dave >/dev/null; ok $? "rate reset dave (every kind) in Redis"
+is "$(seq_through c dave 1)" "A" "after the reset dave sends again, through the other milter"
+
+# --- Redis killed mid-load and restarted
+start_milter d "[rate]
+user_messages = 2/1h
+redis = unix:$T/redis.sock
+timeout = 50
+on_error = accept"
+start_milter e "[rate]
+user_messages = 2/1h
+redis = unix:$T/redis.sock
+timeout = 50
+on_error = tempfail"
+is "$(seq_through d erin 3)" "AAT" "milter D applies 2/1h while Redis is up"
+# a Redis that hangs (SIGSTOP): every call bounded by the timeout
+kill -STOP "$(cat "$T/redis.pid")"
+is "$(seq_through d hank 3)" "AAA" "Redis stopped: accepted (on_error) instead of waiting"
+kill -CONT "$(cat "$T/redis.pid")"
+slow=$(sed -n 's/.*QRATE1: .*elapsed_ms=\([0-9.]*\).*auth=hank.*/\1/p' "$T/d.log" | tail -1)
+ok "$(awk -v m="$slow" 'BEGIN { exit !(m >= 40 && m < 250) }'; echo $?)" "the first call waited about the timeout (${slow} ms, timeout 50 ms), the next ones not at all"
+for _ in $(seq 1 30); do
+	[ "$(seq_through d ivan 1)" = "A" ] && grep -q 'answering again' "$T/d.log" && break
+	sleep 0.2
+done
+like "$(cat "$T/d.log")" 'answering again' "after SIGCONT D uses Redis again"
+( seq_through d bulk 3000 > "$T/load.out" ) &
+load=$!
+sleep 0.3
+kill -9 "$(cat "$T/redis.pid")"; rm -f "$T/redis.pid"
+t0=$(date +%s)
+wait $load
+t1=$(date +%s)
+load_out=$(cat "$T/load.out")
+is "$(printf '%s' "$load_out" | wc -c)" 3000 "the load through D finished all 3000 messages"
+like "$load_out" '^AAT+A+$' "refused while Redis was up, accepted (on_error) once it was killed"
+ok "$([ $((t1 - t0)) -le 15 ]; echo $?)" "no hang when Redis was killed mid-load ($((t1 - t0)) s after the kill)"
+is "$(seq_through d frank 4)" "AAAA" "Redis down, on_error = accept: accepted without limits"
+is "$(seq_through e frank 2)" "TT" "Redis down, on_error = tempfail: 451"
+like "$(cat "$T/e.log")" 'action=tempfail stage=mail code=451 dsn=4.3.0 reasons=rate.unavailable .*rate.applied=no' \
+	"tempfail names rate.unavailable and applied=no"
+like "$(cat "$T/d.log")" 'action=accept .*rate.applied=no rate.store="redis unix:' \
+	"accepted decisions say the limits were not applied"
+max=$(sed -n 's/.*elapsed_ms=\([0-9.]*\).*rate.applied=no.*/\1/p' "$T/d.log" "$T/e.log" | sort -n | tail -1)
+ok "$(awk -v m="$max" 'BEGIN { exit !(m < 250) }'; echo $?)" "every decision without Redis within the bound (slowest ${max} ms, timeout 50 ms)"
+warns=$(grep -c 'warning: rate: redis' "$T/d.log")
+ok "$([ "$warns" -ge 1 ] && [ "$warns" -le 3 ]; echo $?)" "one warning per 10 s, not one per message ($warns lines)"
+
+again=$(grep -c 'answering again' "$T/d.log")
+start_redis; ok $? "redis-server restarted"
+for _ in $(seq 1 60); do
+	[ "$(grep -c 'answering again' "$T/d.log")" -gt "$again" ] && break
+	seq_through d probe 1 >/dev/null
+	sleep 0.2
+done
+is "$(grep -c 'rate: redis unix:.* answering again' "$T/d.log")" $((again + 1)) "D logs once that Redis answers again"
+is "$(seq_through d gina 3)" "AAT" "limits resume after the restart (script reloaded after NOSCRIPT)"
+is "$(seq_through e gina 1)" "T" "and E shares them again"
+tap_done
