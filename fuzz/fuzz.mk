@@ -8,7 +8,7 @@ EXTRA_DIST += fuzz/run.sh fuzz/fuzz_config.c fuzz/fuzz_pipeline.c fuzz/fuzz_addr
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) CC_FUZZ="$(CLANG)" \
 	  POLICY_SOURCES="$(filter %.c,$(policy_libpolicy_a_SOURCES))" \
-	  POLICY_CFLAGS="$(GMIME_CFLAGS) $(INIH_CFLAGS) $(OPENDKIM_CFLAGS) $(ARCHIVE_CFLAGS) $(PSL_CFLAGS) $(ICU_CFLAGS) $(IDN2_CFLAGS)" \
-	  POLICY_LIBS="$(INIH_LIBS) $(GMIME_LIBS) $(PSL_LIBS) $(UNBOUND_LIBS) $(SPF2_LIBS) $(OPENDKIM_LIBS) $(CRYPTO_LIBS) $(ARCHIVE_LIBS) $(ICU_LIBS) $(IDN2_LIBS) $(LIBS)" \
+	  POLICY_CFLAGS="$(POLICY_EXT_CFLAGS)" \
+	  POLICY_LIBS="$(POLICY_EXT_LIBS)" \
 	  $(SHELL) $(top_srcdir)/fuzz/run.sh $(top_srcdir) $(FUZZ_TARGETS)
 .PHONY: fuzz
