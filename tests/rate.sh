@@ -1,9 +1,11 @@
 #!/bin/sh
 # rate.sh - rate limits through preflight-milter (miltertest): exact
 # admission counts with the in-process store, per-recipient refusal, a
-# SIGHUP reload keeping the buckets; with a real redis-server: the unit
+# SIGHUP reload keeping the buckets, 300 messages over 50 concurrent
+# sessions (bench/miltload) counted exactly; with a real redis-server: the unit
 # tests' sequence through both stores, two milters sharing one Redis (a
-# user over the limit through either is refused on both), Redis killed
+# user over the limit through either is refused on both), the 50 sessions
+# counted exactly through Redis too, Redis killed
 # mid-load and restarted (no hang, decisions within the timeout, on_error
 # accept and tempfail, one warning line, limits resume).
 . "${top_srcdir:-.}/tests/tap.sh"
@@ -36,6 +38,26 @@ start_milter() {	# name conf-text
 	eval "pid_$1=$pid"
 }
 
+# 50 concurrent sessions (bench/miltload, one connection a message as
+# Postfix does) against a milter with user_messages = 100/1d (burst 100,
+# one more every 864 s: none during the run): 300 messages for one user,
+# exactly 100 accepted and the other 200 deferred with 451 4.7.28 by the
+# user limit (miltload's counts and the milter's decision lines), no errors
+printf 'From: load@example.com\nTo: bob@example.org\nSubject: load\nDate: Tue, 01 Dec 2026 12:00:00 +0000\nMessage-ID: <load@example.com>\n\nhello\n' > "$T/load.eml"
+concurrent() {	# name label
+	local n=300 c=50 want=100 u=loaduser out
+	out=$("$B/bench/miltload" -s "unix:$T/$1.sock" -c "$c" -n "$n" -u "$u" -m "$T/load.eml" 2>&1)
+	like "$out" "^msgs=$n ok=$want refused=$((n - want)) errors=0 " \
+		"$2: $n messages over $c concurrent sessions at burst $want: exactly $want accepted ($out)"
+	for _ in $(seq 1 50); do
+		[ "$(grep -c 'action=' "$T/$1.log")" -ge "$n" ] && break
+		sleep 0.1
+	done
+	is "$(grep -c "action=tempfail stage=mail code=451 dsn=4\.7\.28 reasons=rate\.user-messages .*rate\.key=user:$u rate\.limit=\"100/1d burst 100\"" "$T/$1.log")" \
+		$((n - want)) "$2: the other $((n - want)) deferred with 451 4.7.28 by the user limit (decision lines)"
+	is "$(grep -c "action=accept stage=eom .*auth=$u" "$T/$1.log")" "$want" "$2: $want accept decision lines, no more"
+}
+
 seq_through() {	# milter user n [rcpts]: prints the letters (rate-seq.lua)
 	miltertest -s "$S/tests/milter/rate-seq.lua" -D socket="unix:$T/$1.sock" \
 		-D dir="$S/tests/milter" -D user="$2" -D n="$3" -D rcpts="${4:-1}" \
@@ -55,6 +77,9 @@ is "$(seq_through a bob 3 2)" "AaaAat-tt" "recipients (an override for bob): 3/1
 kill -HUP "$pid_a"; sleep 1
 is "$(seq_through a alice 1)" "T" "a SIGHUP reload keeps the in-process buckets"
 is "$(seq_through a carol 1)" "A" "another user is not limited by alice's bucket"
+start_milter m "[rate]
+user_messages = 100/1d"
+concurrent m "in-process"
 
 # preflight rate through the milter's control socket (in-process store)
 P="$B/tools/preflight"
@@ -111,6 +136,10 @@ like "$("$P" rate -c "$T/c.conf" show dave)" 'user:dave messages level=4\.0 limi
 like "$("$P" rate -c "$T/b.conf" show)" 'user:dave messages level=4\.0' "rate show lists the Redis buckets"
 "$P" rate -c "$T/b.conf" reset dave >/dev/null; ok $? "rate reset dave (every kind) in Redis"
 is "$(seq_through c dave 1)" "A" "after the reset dave sends again, through the other milter"
+start_milter n "[rate]
+user_messages = 100/1d
+redis = unix:$T/redis.sock"
+concurrent n "Redis"
 
 # --- Redis killed mid-load and restarted
 start_milter d "[rate]
