@@ -22,6 +22,16 @@
 #   pf_start_milter             start the built preflight-milter as a daemon on it; sets MPID
 #   pf_milter_spec              the socket in Postfix's notation
 #   pf_track_pid PID            stop PID at cleanup
+#
+# Syslog: each script runs in a private mount namespace of its own (it
+# re-executes itself under unshare -m), and its rsyslogd's socket is bound
+# over /dev/log there only, so that two test runs at once (two worktrees,
+# a developer beside CI) never read each other's lines or kill each
+# other's rsyslogd.  The namespace shares the file systems otherwise.
+if [ "${PREFLIGHT_INTEGRATION:-0}" = 1 ] && [ "$(id -u)" = 0 ] && [ -z "${PF_MOUNT_NS:-}" ] &&
+   command -v unshare >/dev/null 2>&1 && unshare -m --propagation private true 2>/dev/null; then
+	PF_MOUNT_NS=1 exec unshare -m --propagation private /bin/bash "$0" "$@"
+fi
 . "${top_srcdir:-.}/tests/tap.sh"
 . "${top_srcdir:-.}/tests/ports.sh"
 
@@ -103,20 +113,31 @@ pf_wait_log() {		# FILE REGEX [SECS]
 }
 
 pf_start_rsyslog() {
-	local pidfile=/run/pf-test-rsyslog.pid
-	if [ -f "$pidfile" ]; then	# a previous run's, not someone else's
-		kill "$(cat "$pidfile")" 2>/dev/null; sleep 0.5; rm -f "$pidfile"
+	local pidfile=$PF_TMP/rsyslog.pid sock=/dev/log
+	if [ -n "${PF_MOUNT_NS:-}" ]; then
+		sock=$PF_TMP/dev-log
+	else	# no namespace: the shared /dev/log, a previous run's rsyslogd
+		pidfile=/run/pf-test-rsyslog.pid
+		if [ -f "$pidfile" ]; then
+			kill "$(cat "$pidfile")" 2>/dev/null; sleep 0.5; rm -f "$pidfile"
+		fi
+		rm -f /dev/log
 	fi
 	cat > "$PF_TMP/rsyslog.conf" <<EOC
 global(workDirectory="$PF_TMP")
-module(load="imuxsock" SysSock.Name="/dev/log")
+module(load="imuxsock" SysSock.Name="$sock")
 mail.* action(type="omfile" file="$PF_TMP/mail.log")
 *.* action(type="omfile" file="$PF_TMP/all.log")
 EOC
-	rm -f /dev/log
 	rsyslogd -f "$PF_TMP/rsyslog.conf" -i "$pidfile" || { diag "rsyslogd failed"; return 1; }
 	_pf_rsyslog=$pidfile
-	pf_wait_file /dev/log 10 || return 1
+	pf_wait_file "$sock" 10 || return 1
+	if [ "$sock" != /dev/log ]; then
+		# a mount point for the bind: an empty file, seen by everyone but
+		# used only through a namespace's bind (a stale socket will do)
+		[ -e /dev/log ] || [ -L /dev/log ] || : > /dev/log
+		mount --bind "$sock" /dev/log || { diag "cannot bind $sock over /dev/log"; return 1; }
+	fi
 	local i
 	for i in $(seq 1 50); do
 		logger -p mail.info "pf-test-probe $$"
