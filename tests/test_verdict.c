@@ -203,6 +203,8 @@ json_escapes_controls_and_invalid_utf8(void **state)
 	assert_non_null(strstr(json, "\"text\":\"bad\\u0009name \\\"\\u00ff\\\"\""));
 	assert_non_null(strstr(json, "\"action\":\"reject\""));
 	assert_non_null(strstr(json, "\"rcpts\":[]"));
+	assert_true(g_str_has_prefix(json, "{\"schema\":1,\"time\":\""));
+	assert_non_null(strstr(json, "\"relay\":\""));
 	assert_true(g_utf8_validate(json, -1, NULL));
 	g_free(json);
 	pf_verdict_free(&v);

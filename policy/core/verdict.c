@@ -393,8 +393,11 @@ pf_verdict_json(const pf_message *msg, const pf_verdict *v)
 	GDateTime *now = g_date_time_new_now_utc();
 	gchar *ts = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
 
-	json_kv(j, "time", ts, false);
+	/* schema 1: "schema" and "relay" added; a record without them is 0 */
+	g_string_append_printf(j, "\"schema\":%d", PF_AUDIT_SCHEMA);
+	json_kv(j, "time", ts, true);
 	g_free(ts);
+	json_kv(j, "relay", g_get_host_name(), true);
 	g_date_time_unref(now);
 	json_kv(j, "queue_id", msg->queue_id, true);
 	json_kv(j, "action", pf_action_name(v->action), true);

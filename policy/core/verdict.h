@@ -33,13 +33,16 @@ void pf_text_reply(GString *out, const char *text, size_t max);
  *
  *	pf_verdict_log() writes the one decision line (and the audit record
  *	when an audit log is configured).  pf_verdict_json() returns the
- *	verdict as a JSON object (caller frees with g_free).
+ *	verdict as a JSON object (caller frees with g_free), the audit
+ *	record: its first key "schema" is PF_AUDIT_SCHEMA, raised whenever a
+ *	key changes meaning or goes away (added keys do not raise it).
  */
 #ifndef PF_VERDICT_H
 #define PF_VERDICT_H
 
 #include "core/message.h"
 
+#define PF_AUDIT_SCHEMA 1
 #define PF_REPLY_LINE_MAX 900
 #define PF_REPLY_LINES 12
 
