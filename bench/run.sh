@@ -253,11 +253,21 @@ domain_recipients = 1000000/1s
 ip_messages = 1000000/1s
 ip_recipients = 1000000/1s"
 rows="none $all_checks rate_memory"
+redis_tcp=""
+pf_pick_port redis_tcp "${PF_SMTP_PORT:-}" "${PF_SINK_PORT:-}" "${PF_DNS_PORT:-}" || redis_tcp=""
 if command -v redis-server >/dev/null 2>&1 &&
-   redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 777 --daemonize yes \
-	--pidfile "$W/redis.pid" --dir "$W" --save '' --logfile "$W/redis.log" >/dev/null; then
+   redis-server --port "${redis_tcp:-0}" --bind 127.0.0.1 --unixsocket "$W/redis.sock" \
+	--unixsocketperm 777 --daemonize yes --pidfile "$W/redis.pid" --dir "$W" --save '' \
+	--logfile "$W/redis.log" >/dev/null; then
 	for _ in $(seq 1 50); do [ -S "$W/redis.sock" ] && break; sleep 0.1; done
 	rows="$rows rate_redis"
+fi
+# every check (signing included) plus all eight limits: the issue-16 target
+# rows, the store in process, in Redis over the unix socket and over TCP
+rows="$rows all all_rate_memory"
+if [ -S "$W/redis.sock" ]; then
+	rows="$rows all_rate_redis_unix"
+	[ -n "$redis_tcp" ] && rows="$rows all_rate_redis_tcp"
 fi
 for c in $rows; do
 	sock[chk_$c]="unix:$W/chk_$c.sock"
@@ -267,6 +277,19 @@ $rate_all" ;;
 	rate_redis) extra="$(only none)
 $rate_all
 redis = unix:$W/redis.sock" ;;
+	all) extra="[spf]
+egress_ips = 192.0.2.10" ;;
+	all_rate_memory) extra="[spf]
+egress_ips = 192.0.2.10
+$rate_all" ;;
+	all_rate_redis_unix) extra="[spf]
+egress_ips = 192.0.2.10
+$rate_all
+redis = unix:$W/redis.sock" ;;
+	all_rate_redis_tcp) extra="[spf]
+egress_ips = 192.0.2.10
+$rate_all
+redis = redis://127.0.0.1:$redis_tcp/0" ;;
 	*) extra="$(only "$c")
 [spf]
 egress_ips = 192.0.2.10" ;;
@@ -296,7 +319,19 @@ done
 echo "(none = every check off: the pipeline, the decision line and the protocol; each other row"
 echo " adds one check, dkim signing rsa-2048, spf/dmarc through the warm cache; rate_memory and"
 echo " rate_redis: all eight [rate] limits set (never reached) for SASL user alice, the sender,"
-echo " its domain and the IP, every other check off: one store call at MAIL and one at RCPT)"
+echo " its domain and the IP, every other check off: one store call at MAIL and one at RCPT;"
+echo " all = every check with signing; all_rate_*: every check plus the eight limits, the store"
+echo " in process, in Redis on a unix socket, in Redis over loopback TCP)"
+for r in all_rate_redis_unix all_rate_redis_tcp; do
+	[ -n "${ccpu[$r]:-}" ] || continue
+	awk -v name="$r" -v cm="${ccpu[all_rate_memory]}" -v cr="${ccpu[$r]}" \
+	    -v rm="${crate[all_rate_memory]}" -v rr="${crate[$r]}" \
+	    -v pm="${clat[all_rate_memory]#* }" -v pr="${clat[$r]#* }" 'BEGIN {
+		printf "issue 16 target, %s against all_rate_memory: CPU %+d us/msg (<= 100), " \
+		       "p99 %+.2f ms (<= 1), throughput %.1f%% of in-process (>= 90): %s\n", name,
+		       cr - cm, pr - pm, 100 * rr / rm,
+		       (cr - cm <= 100 && pr - pm <= 1 && rr >= 0.9 * rm) ? "met" : "NOT met" }'
+done
 echo
 [ -f "$W/redis.pid" ] && kill "$(cat "$W/redis.pid")" 2>/dev/null
 [ "${BENCH_CHECKS_ONLY:-0}" = 1 ] && exit 0

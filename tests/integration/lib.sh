@@ -28,7 +28,9 @@
 # over /dev/log there only, so that two test runs at once (two worktrees,
 # a developer beside CI) never read each other's lines or kill each
 # other's rsyslogd.  The namespace shares the file systems otherwise.
-if [ "${PREFLIGHT_INTEGRATION:-0}" = 1 ] && [ "$(id -u)" = 0 ] && [ -z "${PF_MOUNT_NS:-}" ] &&
+# (The bench sources this file too.)  Unlinking /dev/log outside would
+# detach every namespace's bind, so only a machine without unshare does.
+if [ "$(id -u)" = 0 ] && [ -z "${PF_MOUNT_NS:-}" ] &&
    command -v unshare >/dev/null 2>&1 && unshare -m --propagation private true 2>/dev/null; then
 	PF_MOUNT_NS=1 exec unshare -m --propagation private /bin/bash "$0" "$@"
 fi
