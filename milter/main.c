@@ -45,6 +45,7 @@
 #include "core/config.h"
 #include "auth/dkim.h"
 #include "core/log.h"
+#include "core/memory.h"
 #include "core/verdict.h"
 #include "dns/watch.h"
 
@@ -237,6 +238,7 @@ main(int argc, char **argv)
 	char *control_path;
 	int ch, rc, control_fd = -1;
 
+	pf_memory_tune();	/* before any thread: see core/memory.c */
 	while ((ch = getopt(argc, argv, "c:dfnp:h")) != -1) {
 		switch (ch) {
 		case 'c': config_path = optarg; break;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/memory.h"
 #include "tools.h"
 
 static int
@@ -41,6 +42,7 @@ usage(void)
 int
 main(int argc, char **argv)
 {
+	pf_memory_tune();	/* scan of large messages: see core/memory.c */
 	if (argc < 2)
 		return usage();
 	if (strcmp(argv[1], "scan") == 0)
