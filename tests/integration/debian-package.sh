@@ -119,6 +119,16 @@ is "$out" "/etc/preflight/preflight.conf: configuration OK" "preflight-milter -n
 out=$(/usr/bin/preflight config --check 2>&1)
 ok $? "preflight config --check reads the packaged configuration ($out)"
 
+# reinstalling (an upgrade's postinst path): the local edit of the conffile
+# stays, the modes are set again, postfix is in the group once
+echo "# local change $$" >> /etc/preflight/preflight.conf
+dpkg -i "$deb" < /dev/null > "$PF_TMP/reinstall.log" 2>&1
+ok $? "dpkg -i of the same package again (postinst configure with the old version)"
+like "$(tail -1 /etc/preflight/preflight.conf)" "^# local change $$\$" "the administrator's edit of the conffile is kept"
+is "$(mode /etc/preflight/preflight.conf) $(mode /etc/preflight/keys)" "root:preflight 640 root:preflight 750" \
+	"modes unchanged after reinstall"
+is "$(id -nG postfix | tr ' ' '\n' | grep -cx preflight)" 1 "postfix is in group preflight once"
+
 # 3. the daemon as its unit starts it
 pre=$(sed -n 's/^ExecStartPre=//p' "$UNIT")
 start=$(sed -n 's/^ExecStart=//p' "$UNIT")
