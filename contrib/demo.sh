@@ -317,6 +317,6 @@ narrate "Summary"
 	printf '%s\t%s\t%s\t%s\t%s\n' "${S_TITLE[i]}" "${S_WANT[i]}" "${S_GOT[i]:--}" "${S_CODE[i]:--}" "${S_OK[i]}"
   done; } | column -t -s "$(printf '\t')" | sed 's/^/   /'
 echo
-echo "   $N steps, $((N - FAILED)) as expected, $FAILED not; $(( $(date +%s) - T0 )) s after the packages were installed."
+echo "   $N steps, $((N - FAILED)) as expected, $FAILED not; $(( $(date +%s) - T0 )) s from the build to here."
 echo "   Stopping everything the demo started."
 [ "$FAILED" = 0 ]
