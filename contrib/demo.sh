@@ -190,6 +190,10 @@ unexpected() {	# WHAT: the last step did not come out as narrated
 	echo "   !! not as expected ($1); expected: ${S_WANT[N]}"
 }
 narrate() { echo; echo "== $*"; }
+show_headers() {	# FILE NAME-REGEX: those header fields, folded lines too (4 at most a field)
+	awk -v re="^($2):" 'NF == 0 { exit } /^[ \t]/ { if (p && ++n < 4) print; next } { p = ($0 ~ re); n = 0; if (p) print }' "$1" |
+		cut -c1-150
+}
 dkimpy() {	# FILE: verify the relayed copy's signature as a receiver would
 	local v
 	# the key as the receiver finds it: asked from the demo's DNS, not a file
@@ -230,7 +234,7 @@ step "ordinary mail" "$W/1.eml" alice@example.com bob@example.net - 250 "relayed
 f=$(sink_find 'Minutes of Monday')
 if [ -n "$f" ]; then
 	echo "   what reached the sink (headers preflight added):"
-	grep -E '^(DKIM-Signature|Authentication-Results|X-Preflight):' -A2 "$f" | grep -E '^(DKIM|Auth|X-Pre)|^[[:space:]]' | cut -c1-110 | sed 's/^/     /' | head -8
+	show_headers "$f" 'Authentication-Results|DKIM-Signature|X-Preflight' | sed 's/^/     /'
 	dkimpy "$f"
 else
 	unexpected "not in the sink"
@@ -247,7 +251,9 @@ case $LAST_REPLY in *"Fix: "*) ;; *) unexpected "no fix in the reply" ;; esac
 
 # 3. an authenticated user sending as someone else
 narrate "3. alice logs in (SASL user alice) and sends as ceo@example.com"
-echo "   The sasl_senders table lets alice use alice@example.com only."
+echo "   The sasl_senders table lets alice use alice@example.com only.  (The demo plays the login"
+echo "   with Postfix's XCLIENT LOGIN=alice, which Postfix hands the milter as {auth_authen},"
+echo "   exactly as after SMTP AUTH.)"
 msg "$W/3.eml" 'The CEO <ceo@example.com>' 'Urgent wire transfer' <<'EOM'
 Please wire the amount today.
 EOM
@@ -305,8 +311,7 @@ This week: the new office opens on Monday.
 EOM
 step "bulk without one-click" "$W/5d.eml" news@example.com bob@example.net - 250 "relayed, annotated (bulk.no-one-click)" bulk.no-one-click
 f=$(sink_find 'This week at Example')
-[ -n "$f" ] && awk '/^X-Preflight:/ { p = 1; print; next } p && /^[ \t]/ { print; next } { p = 0 }' "$f" |
-	cut -c1-200 | sed 's/^/   relayed with: /'
+[ -n "$f" ] && show_headers "$f" X-Preflight | sed 's/^/   relayed with: /'
 
 narrate "The report over the demo's audit log ($AUDIT, $(wc -l < "$AUDIT" 2>/dev/null || echo 0) records)"
 if "$PF" report --help > /dev/null 2>&1; then
