@@ -456,6 +456,8 @@ odk_dkim(odk *o)
 				odk_note(o, e, "not converted: Mode has no s");
 		return 0;
 	}
+	if (e)
+		odk_set(o, ODK_DKIM, e, "mode", "enforce", "preflight signs");
 	if (e == NULL || strchr(e->value, 'v'))
 		odk_none(o, e, "%sthe verifying half (v): preflight verifies "
 			 "no signatures; keep a verifier for inbound mail",
