@@ -583,6 +583,11 @@ convert_policy(odk *o)
 	const odk_entry *e = odk_get(o, "AuthservID"), *d;
 	const char *act;
 
+	odk_set(o, ODK_POLICY, NULL, "monitor", "yes", "OpenDKIM refused "
+		"no mail for policy: preflight's other checks (From, SPF, "
+		"DMARC, size, content) start logging what they would do, "
+		"while signing goes on; read the decision lines, then set no");
+
 	if (e && strcmp(e->value, "HOSTNAME") == 0)
 		odk_none(o, e, "preflight uses the MTA's host name (macro j), "
 			 "else this host's: leave [policy] authserv_id empty "
@@ -675,8 +680,8 @@ compose(odk *o, const char *path)
 	g_string_append_printf(out, "# preflight.conf converted from %s by "
 	    "\"preflight config --from-opendkim\".\n"
 	    "# Keys not set here keep their defaults (\"preflight config "
-	    "--defaults\"); the checks\n# other than DKIM signing run too: "
-	    "review them in preflight.conf(5).\n", path);
+	    "--defaults\"); the checks\n# other than DKIM signing run too, "
+	    "in monitor mode: see preflight.conf(5).\n", path);
 	for (int i = 0; i < ODK_NSECTIONS; i++)
 		if (o->sec[i]->len)
 			g_string_append_printf(out, "\n[%s]\n%s",
