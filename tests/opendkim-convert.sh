@@ -19,8 +19,10 @@ conv() {	# conv IN: stdout to $T/out, stderr to $T/err, status in $rc
 flat() {	# flat FILE: comment lines joined, as one line
 	sed 's/^# //' "$1" | tr '\n' ' '
 }
-key() {	# key NAME
-	sed -n "s/^$1 = //p" "$T/out"
+key() {	# key NAME: its value, indented continuation lines joined
+	awk -v k="$1" 'index($0, k " = ") == 1 { v = substr($0, length(k) + 4); on = 1; next }
+		on && /^[ \t]/ { sub(/^[ \t]+/, ""); v = v " " $0; next } { on = 0 }
+		END { print v }' "$T/out"
 }
 loads() {	# loads DESC: the output as preflight-milter -n reads it
 	r=$("$MILTER" -n -c "$T/out" 2>&1)
@@ -131,6 +133,15 @@ if /usr/bin/python3 -c 'import dkim' 2>/dev/null; then
 	r=$(/usr/bin/python3 "$S/tests/dkim-verify.py" "$T/n.out" "$T/records" 2>&1)
 	ok $? "... and dkimpy verifies it ($r)"
 fi
+
+printf 'Domain example.com\nSelector 2020\nKeyFile %s\nSubDomains yes\nCanonicalization relaxed/relaxed\nSignHeaders *,+List-Id,+X-Campaign,-Reply-To\n' "$T/example.private" > "$T/delta.conf"
+conv "$T/delta.conf"
+like "$(key signed_headers)" "^from subject date to .*list-id .*list-archive X-Campaign$" "SignHeaders \"*,+X,-Y\": libopendkim's default list changed ..."
+unlike "$(key signed_headers)" "(^| )reply-to( |$)|List-Id" "... -Reply-To removed, +List-Id not listed twice"
+like "$(flat "$T/out")" "SubDomains yes .*signs subdomains too" "SubDomains yes: the same behaviour, noted"
+like "$(cat "$T/err")" "^preflight config: 1 OpenDKIM option" "... and not counted (only Mode's verifying half is)"
+awk '!/^#/ && length > 80 { exit 1 }' "$T/out"; ok $? "the long signed_headers value is broken into lines of 80 columns at most"
+loads "the converted SignHeaders delta"
 
 # 4. verification only
 printf 'Mode v\nSocket local:/run/opendkim/opendkim.sock\nOn-BadSignature reject\n' > "$T/verify.conf"

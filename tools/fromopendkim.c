@@ -8,8 +8,8 @@
  *	Reads path in opendkim.conf(5)'s format (one "Name value" a line,
  *	names in any case, "#" starts a comment, Include nests five deep),
  *	and prints on standard output a preflight.conf with the same socket,
- *	user, syslog, DNS and signing settings (the signing ones are in
- *	fromopendkim_dkim.c).  Each option that has no preflight equivalent
+ *	user, syslog, DNS and signing settings (the DNS ones are in
+ *	fromopendkim_dns.c, the signing ones in fromopendkim_dkim.c).  Each option that has no preflight equivalent
  *	becomes a comment line naming it and saying why; their count goes to
  *	standard error.  The result is then loaded with the real parser
  *	(keys, tables and all) before it is trusted.
@@ -211,6 +211,37 @@ append_wrapped(GString *s, const char *text)
 	}
 }
 
+/*
+ * "key = value", long values broken at blanks into indented lines, which
+ * the parser joins with one blank (inih's lines are 200 bytes at most).
+ */
+static void
+append_value(GString *s, const char *key, const char *value)
+{
+	size_t col = strlen(key) + 3;
+	bool first = true;
+
+	g_string_append_printf(s, "%s = ", key);
+	while (*value) {
+		size_t n = strcspn(value, " ");
+
+		if (!first && col + 1 + n > 78) {
+			g_string_append(s, "\n\t");
+			col = 8;
+		} else if (!first) {
+			g_string_append_c(s, ' ');
+			col++;
+		}
+		g_string_append_len(s, value, (gssize)n);
+		col += n;
+		first = false;
+		value += n;
+		while (*value == ' ')
+			value++;
+	}
+	g_string_append(s, "\n\n");
+}
+
 /* A value is written after "key = ": inih would cut it at " ;". */
 static bool
 ini_safe(const char *v)
@@ -244,7 +275,7 @@ odk_set(odk *o, int section, const odk_entry *e, const char *key,
 	} else if (note) {
 		append_wrapped(s, note);
 	}
-	g_string_append_printf(s, "%s = %s\n\n", key, value);
+	append_value(s, key, value);
 }
 
 static void
@@ -561,117 +592,6 @@ convert_milter(odk *o)
 			 "unless started with -f");
 }
 
-static const char *
-action_name(const char *v)
-{
-	static const char *const map[][2] = {
-		{"a", "accept"}, {"accept", "accept"}, {"r", "reject"},
-		{"reject", "reject"}, {"t", "tempfail"},
-		{"tempfail", "tempfail"}, {"q", "quarantine"},
-		{"quarantine", "quarantine"},
-	};
-
-	for (size_t i = 0; i < G_N_ELEMENTS(map); i++)
-		if (g_ascii_strcasecmp(v, map[i][0]) == 0)
-			return map[i][1];
-	return NULL;
-}
-
-static void
-convert_policy(odk *o)
-{
-	const odk_entry *e = odk_get(o, "AuthservID"), *d;
-	const char *act;
-
-	odk_set(o, ODK_POLICY, NULL, "monitor", "yes", "OpenDKIM refused "
-		"no mail for policy: preflight's other checks (From, SPF, "
-		"DMARC, size, content) start logging what they would do, "
-		"while signing goes on; read the decision lines, then set no");
-
-	if (e && strcmp(e->value, "HOSTNAME") == 0)
-		odk_none(o, e, "preflight uses the MTA's host name (macro j), "
-			 "else this host's: leave [policy] authserv_id empty "
-			 "or name the host");
-	else if (e)
-		odk_set(o, ODK_POLICY, e, "authserv_id", e->value, NULL);
-	e = odk_get(o, "On-InternalError");
-	d = odk_get(o, "On-Default");
-	if (d && e == NULL)
-		e = d;
-	else if (d)
-		odk_note(o, d, "only its internal-error part applies: "
-			 "On-InternalError overrides it");
-	if (e && (act = action_name(e->value)) != NULL)
-		odk_set(o, ODK_POLICY, e, "on_internal_error", act, NULL);
-	else if (e && (g_ascii_strcasecmp(e->value, "d") == 0 ||
-		       g_ascii_strcasecmp(e->value, "discard") == 0))
-		odk_none(o, e, "preflight never discards mail: "
-			 "[policy] on_internal_error is tempfail");
-	else if (e)
-		odk_error(o, e, "%s %s: expected accept, discard, quarantine, "
-			  "reject or tempfail", e->name, e->value);
-}
-
-static void
-convert_dns(odk *o)
-{
-	const odk_entry *e;
-
-	if ((e = odk_get(o, "Nameservers")) != NULL) {
-		gchar **v = g_strsplit(e->value, ",", -1);
-		GString *up = g_string_new(NULL);
-
-		for (gchar **n = v; *n; n++) {
-			GInetAddress *a;
-			char *s = g_strstrip(*n);
-
-			if (*s == '\0')
-				continue;
-			if ((a = g_inet_address_new_from_string(s)) == NULL) {
-				odk_error(o, e, "Nameservers: \"%s\" is not an "
-					  "IP address", s);
-				continue;
-			}
-			g_object_unref(a);
-			g_string_append_printf(up, "%s%s", up->len ? " " : "", s);
-		}
-		odk_set(o, ODK_DNS, e, "upstreams", up->str, "for every "
-			"lookup preflight makes");
-		g_string_free(up, TRUE);
-		g_strfreev(v);
-	}
-	if ((e = odk_get(o, "ResolverConfiguration")) != NULL) {
-		char *p = odk_path(o, e->value);
-
-		odk_set(o, ODK_DNS, e, "config_file", p, "the same "
-			"unbound.conf(5)-style file");
-		g_free(p);
-	}
-	if ((e = odk_get(o, "TrustAnchorFile")) != NULL) {
-		char *p = odk_path(o, e->value);
-
-		odk_set(o, ODK_DNS, e, "trust_anchor_file", p, "answers "
-			"that fail DNSSEC validation are temporary errors");
-		g_free(p);
-	}
-	if ((e = odk_get(o, "DNSTimeout")) != NULL) {
-		char *end, ms[16];
-		unsigned long s = strtoul(e->value, &end, 10);
-
-		if (*end || e->value[0] == '-') {
-			odk_error(o, e, "DNSTimeout %s: expected seconds",
-				  e->value);
-			return;
-		}
-		if (s == 0 || s > 120)
-			odk_note(o, e, "preflight waits at most 120 s for a "
-				 "lookup (0 meant forever)");
-		g_snprintf(ms, sizeof(ms), "%lu", (s == 0 || s > 120 ? 120 :
-			   s) * 1000);
-		odk_set(o, ODK_DNS, e, "timeout", ms, "milliseconds");
-	}
-}
-
 static GString *
 compose(odk *o, const char *path)
 {
@@ -740,8 +660,8 @@ pf_cmd_from_opendkim(const char *path)
 				 "against it");
 		}
 		convert_milter(&o);
-		convert_policy(&o);
-		convert_dns(&o);
+		odk_policy(&o);
+		odk_dns(&o);
 		(void)odk_dkim(&o);
 		if (!o.signing)
 			fprintf(stderr, "preflight config: %s: Mode has no s: "

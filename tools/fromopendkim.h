@@ -13,6 +13,10 @@
  *	char *odk_path(const odk *o, const char *path);
  *	GPtrArray *odk_dataset_list(odk *o, const odk_entry *e);
  *	int odk_dkim(odk *o);
+void odk_policy(odk *o);
+void odk_dns(odk *o);
+ *	void odk_policy(odk *o);
+ *	void odk_dns(odk *o);
  * DESCRIPTION
  *	An odk holds what was read from an opendkim.conf (each option's
  *	last value with the file:line it came from) and what is being
@@ -31,7 +35,9 @@
  *	when relative.  odk_dataset_list() returns the elements of a data
  *	set given inline (csl) or as a file (file:, refile:, /path): the
  *	first word of each line; NULL after an error (other data set types
- *	are an error here).  odk_dkim() converts the DKIM signing options.
+ *	are an error here).  odk_dkim() converts the DKIM signing options
+ *	(fromopendkim_dkim.c), odk_policy() and odk_dns() the [policy] and
+ *	[dns] ones (fromopendkim_dns.c).
  */
 #ifndef PF_FROMOPENDKIM_H
 #define PF_FROMOPENDKIM_H
@@ -74,5 +80,7 @@ int odk_bool(odk *o, const odk_entry *e);
 char *odk_path(const odk *o, const char *path);
 GPtrArray *odk_dataset_list(odk *o, const odk_entry *e);
 int odk_dkim(odk *o);
+void odk_policy(odk *o);
+void odk_dns(odk *o);
 
 #endif

@@ -115,12 +115,32 @@ table_spec(odk *o, const odk_entry *e)
 	return spec;
 }
 
+/* opendkim(8) DATA SETS: the database types, else files, else csl */
+static bool
+is_csl(const char *v)
+{
+	static const char *const db[] = {"db:", "dsn:", "ldap:", "ldaps:",
+	    "ldapi:", "lua:", "memcache:", "erlang:", "mdb:", "file:",
+	    "refile:"};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(db); i++)
+		if (g_str_has_prefix(v, db[i]))
+			return false;
+	return v[0] != '/' && !g_str_has_suffix(v, ".db");
+}
+
+static const char *
+csl_body(const char *v)
+{
+	return g_str_has_prefix(v, "csl:") ? v + 4 : v;
+}
+
 /* csl tables: "name=d:s:/key" and "pattern=name", one key for D or .D */
 static bool
 csl_simple(odk *o, const odk_entry *kt, const odk_entry *st)
 {
-	gchar **keys = g_strsplit(kt->value + 4, ",", -1);
-	gchar **sigs = g_strsplit(st->value + 4, ",", -1);
+	gchar **keys = g_strsplit(csl_body(kt->value), ",", -1);
+	gchar **sigs = g_strsplit(csl_body(st->value), ",", -1);
 	gchar **k = NULL;
 	bool simple = g_strv_length(keys) == 1, sub = false;
 	char *name;
@@ -172,13 +192,13 @@ convert_tables(odk *o, const odk_entry *kt, const odk_entry *st)
 			  "together (opendkim.conf(5), Mode)");
 		return;
 	}
-	if (g_str_has_prefix(kt->value, "csl:") ||
-	    g_str_has_prefix(st->value, "csl:")) {
-		if (!g_str_has_prefix(kt->value, "csl:") ||
-		    !g_str_has_prefix(st->value, "csl:") ||
+	if (is_csl(kt->value) || is_csl(st->value)) {
+		if (!is_csl(kt->value) || !is_csl(st->value) ||
 		    !csl_simple(o, kt, st))
-			odk_error(o, kt, "KeyTable/SigningTable csl: only one "
-			    "key signing one domain converts; write the tables "
+			odk_error(o, kt, "KeyTable/SigningTable as a list "
+			    "(csl): only one key signing one domain converts "
+			    "(a path is a file only with file:, refile: or a "
+			    "leading /); write the tables "
 			    "to files (\"name domain:selector:/key\" and "
 			    "\"pattern name\" lines) and name them with file:");
 		return;
@@ -312,7 +332,7 @@ convert_canon(odk *o)
 	    strcmp(hb[0], "relaxed") != 0) || (n == 2 &&
 	    strcmp(hb[1], "simple") != 0 && strcmp(hb[1], "relaxed") != 0)) {
 		odk_error(o, e, "Canonicalization %s: expected simple or "
-			  "relaxed, or header/body", e->value);
+			  "relaxed, or header/body", e ? e->value : "");
 		g_strfreev(hb);
 		return;
 	}
@@ -361,7 +381,12 @@ header_list(odk *o, const odk_entry *e, const u_char **defaults)
 					g_ptr_array_remove_index(names, j);
 			continue;
 		}
-		g_ptr_array_add(names, (char *)(h[0] == '+' ? h + 1 : h));
+		h += h[0] == '+';
+		for (guint j = 0; h && j < names->len; j++)
+			if (g_ascii_strcasecmp(names->pdata[j], h) == 0)
+				h = NULL;	/* listed already */
+		if (h)
+			g_ptr_array_add(names, (char *)h);
 	}
 	out = g_string_new(NULL);
 	for (guint i = 0; i < names->len; i++)
