@@ -43,7 +43,7 @@ is "$(key monitor)" "yes" "[policy] monitor = yes: OpenDKIM refused nothing for 
 is "$(key trust_anchor_file)" "/usr/share/dns/root.key" "TrustAnchorFile becomes [dns] trust_anchor_file"
 like "$(flat "$T/out")" "Mode not set, so sv: the verifying half" "the verifying half of the default Mode sv is named as having no equivalent"
 like "$(cat "$T/err")" "^preflight config: 1 OpenDKIM option in .* has no preflight equivalent" "... and counted on stderr"
-like "$(cat "$T/out")" "# Syslog yes \(.*debian-12.conf:6\)" "comments name the option and its file:line"
+like "$(flat "$T/out")" "Syslog yes \(.*debian-12.conf:6\)" "comments name the option and its file:line"
 like "$(flat "$T/out")" "nothing is signed until" "no key configured: said so"
 unlike "$(grep -v '^#' "$T/out")" "^(domain|key_table) =" "... and no key emitted"
 loads "the converted Debian default"
