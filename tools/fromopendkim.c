@@ -278,6 +278,9 @@ odk_set(odk *o, int section, const odk_entry *e, const char *key,
 	append_value(s, key, value);
 }
 
+static void comment(GString *s, const odk_entry *e, const char *fmt,
+		    va_list ap) G_GNUC_PRINTF(3, 0);
+
 static void
 comment(GString *s, const odk_entry *e, const char *fmt, va_list ap)
 {
