@@ -160,6 +160,12 @@ is "$rc" 0 "csl: KeyTable/SigningTable with one key convert"
 is "$(key domain) $(key selector)" "example.com 2020" "... to the single-key form"
 is "$(key canonicalization) $(key socket_mode)" "relaxed/simple 0775" "an Included file is read (relaxed means relaxed/simple)"
 
+for pair in "inet:8891|inet:8891@0.0.0.0" "inet6:8891@[::1]|inet6:8891@::1" "/run/x.sock|unix:/run/x.sock"; do
+	printf 'Mode v\nSocket %s\n' "${pair%%|*}" > "$T/sock.conf"
+	conv "$T/sock.conf"
+	is "$(key socket)" "${pair#*|}" "Socket ${pair%%|*} becomes ${pair#*|}"
+done
+
 # 6. bad input: file:line, nothing on stdout
 bad() {	# bad DESC REGEX LINES...
 	d=$1 re=$2; shift 2
