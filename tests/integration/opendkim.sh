@@ -153,6 +153,7 @@ run() {
 # oversigned by both
 NOH=1 run debian alice@example.com dave@other.test
 o=$(tags "$PF_TMP/got/debian-odk/1") p=$(tags "$PF_TMP/got/debian-pf/1")
+diag "debian, no SignHeaders: OpenDKIM ${o#* h=} / preflight ${p#* h=}"
 like "$o" "h=.*from:.*from" "debian: OpenDKIM oversigns From (OversignHeaders From)"
 like "$p" "h=.*from:.*from" "debian: so does preflight"
 run tables alice@example.com carol@example.net erin@sub.example.com dave@other.test
