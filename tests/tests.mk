@@ -61,12 +61,15 @@ INTEGRATION_TESTS = tests/integration/postfix.sh tests/integration/faults.sh \
 	tests/integration/load.sh tests/integration/dmarc.sh tests/integration/from.sh \
 	tests/integration/rcpt-domain.sh tests/integration/reputation.sh \
 	tests/integration/rate.sh tests/integration/rate-cluster.sh \
-	tests/integration/debian-package.sh
+	tests/integration/debian-package.sh \
+	tests/integration/opendkim.sh
 SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh tests/dkim.sh \
 	tests/from.sh tests/content.sh \
 	tests/source-rules.sh tests/hardening.sh tests/spf-dmarc.sh tests/spf-diff.sh \
 	tests/dmarc9989.sh tests/rcpt-domain.sh tests/check-domain.sh tests/rate.sh \
-	tests/static-analysis.sh tests/demo.sh
+	tests/static-analysis.sh \
+	tests/demo.sh \
+	tests/opendkim-convert.sh
 TESTS += $(SCRIPT_TESTS) $(INTEGRATION_TESTS)
 EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh \
 	tests/integration/smtp.py tests/deps.sh tests/run-all.sh tests/tap.sh \

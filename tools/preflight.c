@@ -4,6 +4,7 @@
  * SYNOPSIS
  *	preflight scan [options] [FILE]
  *	preflight config [--sample | --defaults | --check] [-c FILE]
+ *	preflight config --from-opendkim OPENDKIM.CONF
  *	preflight spf [options] DOMAIN IP
  *	preflight dmarc [-c FILE] [--json] DOMAIN
  *	preflight check-domain [-c FILE] [--json] DOMAIN...
@@ -27,6 +28,7 @@ usage(void)
 	      "                      [--json] [--emit FILE] [MESSAGE-FILE]\n"
 	      "       preflight config [--sample | --defaults | --check] "
 	      "[-c FILE]\n"
+	      "       preflight config --from-opendkim OPENDKIM.CONF\n"
 	      "       preflight dmarc [-c FILE] [--json] DOMAIN\n"
 	      "       preflight check-domain [-c FILE] [--json] DOMAIN...\n"
 	      "       preflight rate [-c FILE] show [KEY] | reset KEY\n"

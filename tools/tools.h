@@ -28,6 +28,7 @@
 
 int pf_cmd_scan(int argc, char **argv);
 int pf_cmd_config(int argc, char **argv);
+int pf_cmd_from_opendkim(const char *path);	/* fromopendkim.c */
 int pf_cmd_dns_lookup(int argc, char **argv);
 int pf_cmd_spf_eval(int argc, char **argv);
 int pf_cmd_dkim(int argc, char **argv);
