@@ -89,7 +89,7 @@ define(\`confQUEUE_LA', \`100')dnl
 define(\`confREFUSE_LA', \`100')dnl
 define(\`confDELAY_LA', \`0')dnl
 define(\`confLOG_LEVEL', \`9')dnl
-define(\`confMILTER_LOG_LEVEL', \`9')dnl
+define(\`confMILTER_LOG_LEVEL', \`${PF_SM_MILTER_LOG_LEVEL:-9}')dnl
 define(\`SMART_HOST', \`[127.0.0.1]')dnl
 define(\`RELAY_MAILER_ARGS', \`TCP \$h $PF_SINK_PORT')dnl
 define(\`ESMTP_MAILER_ARGS', \`TCP \$h $PF_SINK_PORT')dnl
