@@ -1,11 +1,11 @@
 # sendmail-lib.sh - a real Sendmail 8.17 for the integration tests (sourced
 # after lib.sh, in place of pf_start_postfix).  Debian 12's sendmail
 # packages conflict with postfix, so they are never installed: "apt-get
-# download" fetches sendmail-bin, sendmail-cf, sendmail-base (with libwrap0,
-# the one library sendmail-bin needs that the machine may lack, and
-# sasl2-bin for saslpasswd2) once into
-# $PF_SM_CACHE (/var/cache/preflight-tests/sendmail), "dpkg -x" unpacks
-# them into a private prefix there, and later runs reuse both.
+# download" fetches sendmail-bin, sendmail-cf, sendmail-base, libwrap0 (the
+# one library sendmail-bin needs that the machine may lack) and sasl2-bin
+# (saslpasswd2) once into $PF_SM_CACHE (/var/cache/preflight-tests/sendmail),
+# "dpkg -x" unpacks them into a private prefix there, and later runs reuse
+# both.
 #
 #   pf_sendmail_prefix          fetch and unpack once; sets PF_SM_BIN, or
 #                               fails with the reason in PF_SM_WHY
@@ -13,9 +13,11 @@
 #                               pf_swaks and smtp.py reach it) relaying to
 #                               the sink, with preflight-milter as its one
 #                               INPUT_MAIL_FILTER (F=FLAGS: T by default; ""
-#                               for none); sets SMPID, PF_SM_LOG_ID
-#                               SMTP AUTH PLAIN/LOGIN for $PF_SM_AUTH_USER
-#                               with $PF_SM_AUTH_PASS (a private sasldb)
+#                               for none); sets SMPID, PF_SM_LOG_ID.  SMTP
+#                               AUTH PLAIN/LOGIN for $PF_SM_AUTH_USER with
+#                               $PF_SM_AUTH_PASS (a private sasldb);
+#                               PF_SM_MILTER_LOG_LEVEL (9) is Sendmail's
+#                               milter log level (22 logs each header sent)
 #   pf_stop_sendmail            stop it and wait (the port is free again)
 #   pf_sendmail_qid FILE        the queue id in swaks's 250 reply
 #
