@@ -62,7 +62,8 @@ INTEGRATION_TESTS = tests/integration/postfix.sh tests/integration/faults.sh \
 	tests/integration/rcpt-domain.sh tests/integration/reputation.sh \
 	tests/integration/rate.sh tests/integration/rate-cluster.sh \
 	tests/integration/debian-package.sh \
-	tests/integration/opendkim.sh
+	tests/integration/opendkim.sh \
+	tests/integration/sendmail.sh
 SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh tests/dkim.sh \
 	tests/from.sh tests/content.sh \
 	tests/source-rules.sh tests/hardening.sh tests/spf-dmarc.sh tests/spf-diff.sh \
@@ -72,7 +73,7 @@ SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh tests/dkim.s
 	tests/opendkim-convert.sh
 TESTS += $(SCRIPT_TESTS) $(INTEGRATION_TESTS)
 EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh \
-	tests/integration/smtp.py tests/deps.sh tests/run-all.sh tests/tap.sh \
+	tests/integration/sendmail-lib.sh tests/integration/smtp.py tests/deps.sh tests/run-all.sh tests/tap.sh \
 	tests/data tests/milter tests/knot.sh tests/ports.sh tests/dkim-verify.py \
 	tests/content-corpus.py tests/lsan.supp tests/spf-diff.py tests/spf-diff \
 	tests/from-corpus.py
