@@ -45,6 +45,7 @@
 #include "control.h"
 #include "core/config.h"
 #include "auth/dkim.h"
+#include "auth/dkim_rotate.h"
 #include "core/log.h"
 #include "core/memory.h"
 #include "core/verdict.h"
@@ -274,6 +275,8 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	/* the daemon, not -n or -d, records and makes DKIM key switches */
+	pf_dkim_rotation_act(!check_only && !dump);
 
 	block_stop_signals(true);	/* loading may start threads */
 	err = g_string_new(NULL);

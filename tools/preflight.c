@@ -36,6 +36,8 @@ usage(void)
 	      "--domain D --selector S --out FILE\n"
 	      "       preflight dkim record --key FILE --domain D --selector S\n"
 	      "       preflight dkim check [-c FILE]\n"
+	      "       preflight dkim rotate [-c FILE] --domain D | --entry NAME "
+	      "[--selector S]\n"
 	      "       preflight spf [-c FILE] [--helo NAME] [--sender ADDR] "
 	      "[--json] DOMAIN IP\n", stderr);
 	return 2;

@@ -274,6 +274,12 @@ const conf_key pf_conf_keys[] = {
 	 "after signing (lines over 998 octets, 8-bit data in a MIME part "
 	 "not declared 8bit or binary, bare CR or LF), 451 4.6.0; accept "
 	 "signs anyway."},
+	{"dkim", "rotation_delay", CT_UINT, OFF(dkim.rotation_delay),
+	 "172800", 0, 31536000,
+	 "Seconds between the first key check that finds a rotated key's new "
+	 "selector published and matching and the switch to it (\"preflight "
+	 "dkim rotate\"), so that DNS secondaries and receivers' caches have "
+	 "it first."},
 
 	{"spf", "mode", CT_MODE, OFF(spf.mode), "enforce", 0, 0,
 	 "off, monitor or enforce: the MAIL FROM domain (the HELO name for the "
