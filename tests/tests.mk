@@ -15,7 +15,7 @@ UNIT_LDADD = $(POLICY_LIBS) $(CMOCKA_LIBS)
 if HAVE_CMOCKA
 UNIT_TESTS = tests/test_config tests/test_size tests/test_verdict tests/test_dmarc \
 	tests/test_dkim tests/test_links tests/test_spf tests/test_from tests/test_dnsbl \
-	tests/test_rate
+	tests/test_rate tests/test_dkim_rotate
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 endif
@@ -32,6 +32,9 @@ tests_test_dmarc_LDADD = $(UNIT_LDADD)
 tests_test_dkim_SOURCES = tests/test_dkim.c tests/testutil.c tests/testutil.h
 tests_test_dkim_CFLAGS = $(UNIT_CFLAGS)
 tests_test_dkim_LDADD = $(UNIT_LDADD)
+tests_test_dkim_rotate_SOURCES = tests/test_dkim_rotate.c tests/testutil.c tests/testutil.h
+tests_test_dkim_rotate_CFLAGS = $(UNIT_CFLAGS)
+tests_test_dkim_rotate_LDADD = $(UNIT_LDADD)
 tests_test_spf_SOURCES = tests/test_spf.c tests/testutil.c tests/testutil.h
 tests_test_spf_CFLAGS = $(UNIT_CFLAGS)
 tests_test_spf_LDADD = $(UNIT_LDADD)
