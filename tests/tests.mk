@@ -66,7 +66,8 @@ INTEGRATION_TESTS = tests/integration/postfix.sh tests/integration/faults.sh \
 	tests/integration/rate.sh tests/integration/rate-cluster.sh \
 	tests/integration/debian-package.sh \
 	tests/integration/opendkim.sh \
-	tests/integration/sendmail.sh
+	tests/integration/sendmail.sh \
+	tests/integration/dkim-rotate.sh
 SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh tests/dkim.sh \
 	tests/from.sh tests/content.sh \
 	tests/source-rules.sh tests/hardening.sh tests/spf-dmarc.sh tests/spf-diff.sh \
