@@ -118,7 +118,7 @@ char *pf_dkim_record_zone(const char *selector, const char *domain,
  * with the old key just before it may sit in queues for Postfix's
  * maximal_queue_lifetime (5 days) and is verified when it arrives.
  */
-#define PF_DKIM_ROTATION_KEEP_OLD (7 * 86400)
+#define PF_DKIM_ROTATION_KEEP_OLD ((time_t)7 * 86400)
 
 typedef struct pf_dkim_rotation_state {
 	char *domain;
