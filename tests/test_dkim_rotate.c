@@ -472,6 +472,34 @@ switch_not_made_when_the_state_cannot_be_saved(void **state)
 	g_string_free(err, TRUE);
 }
 
+/*
+ * A second rotation after a switch: the configuration still names s1, the
+ * state names the key that signs now (s2, loaded from the state) and the
+ * next one.
+ */
+static void
+second_rotation_starts_from_the_key_signing_now(void **state)
+{
+	GString *err = g_string_new(NULL);
+	char *text = g_strdup_printf("domain=rot.test\nold_selector=s2\n"
+	    "old_key=%s\nnew_selector=s3\nnew_key=%s\n"
+	    "started=2026-12-20T10:00:00Z\n", new_path, other_path);
+	pf_config *cfg;
+	pf_dkim_rotation *rot;
+
+	(void)state;
+	assert_true(g_file_set_contents(state_path, text, -1, NULL));
+	assert_non_null(cfg = rotated_config(err, 100));
+	rot = cfg->dkim.keys->rotations->pdata[0];
+	assert_true(rot->old_owned);
+	assert_string_equal(rot->old_key->path, new_path);
+	assert_string_equal(signing_selector(cfg), "s2");
+	pf_config_unref(&cfg);
+	unlink(state_path);
+	g_free(text);
+	g_string_free(err, TRUE);
+}
+
 static void
 selectors_and_fingerprints(void **state)
 {
@@ -504,6 +532,7 @@ main(void)
 		cmocka_unit_test(daemon_switches_after_the_delay_and_a_reload_loses_nothing),
 		cmocka_unit_test(only_the_daemon_writes_the_state),
 		cmocka_unit_test(switch_not_made_when_the_state_cannot_be_saved),
+		cmocka_unit_test(second_rotation_starts_from_the_key_signing_now),
 		cmocka_unit_test(selectors_and_fingerprints),
 	};
 

@@ -165,8 +165,10 @@ print_result(const pf_dkim_key *active, const pf_dkim_key *nk,
 
 	printf("rotation of %s: s=%s (%s) -> s=%s\n", nk->domain,
 	       active->selector, active->path, nk->selector);
-	printf("new key: %s (%s-%u, mode 0600)\n", nk->path, nk->ed25519 ?
-	       "ed25519" : "rsa", nk->bits);
+	if (nk->ed25519)
+		printf("new key: %s (ed25519, mode 0600)\n", nk->path);
+	else
+		printf("new key: %s (rsa-%u, mode 0600)\n", nk->path, nk->bits);
 	printf("state: %s\n", state);
 	printf("publish this record (keep the s=%s one):\n%s\n",
 	       active->selector, zone);
@@ -252,6 +254,15 @@ rotate(pf_config *cfg, pf_dkim_key *key, const char *selector)
 		(void)unlink(out);	/* nothing half done */
 	} else {
 		print_result(active, nk, state, cfg->dkim.rotation_delay);
+		if (key->rotation) {	/* the rotation before this one */
+			char *gone = pf_dkim_time_text(key->rotation->st.switched +
+			    PF_DKIM_ROTATION_KEEP_OLD);
+
+			printf("note: the %s._domainkey.%s record of the rotation "
+			    "before can be removed after %s\n",
+			    key->rotation->st.old_selector, key->domain, gone);
+			g_free(gone);
+		}
 	}
 	g_string_free(err, TRUE);
 	pf_dkim_rotation_state_clear(&st);
