@@ -27,7 +27,7 @@ NEW=s$(date -u +%Y%m)
 out=$("$PF" dkim rotate -c "$T/pf.conf" --domain rot.test 2>&1); rc=$?
 is "$rc" 0 "rotate --domain rot.test"
 like "$out" "rotation of rot\.test: s=e1 \(.*\) -> s=$NEW" "default selector s + year + month ($NEW)"
-like "$out" "new key: $T/rot\.test\.$NEW\.pem \(ed25519-256, mode 0600\)" "the new key has the current key's type, beside it"
+like "$out" "new key: $T/rot\.test\.$NEW\.pem \(ed25519, mode 0600\)" "the new key has the current key's type, beside it"
 like "$out" "^$NEW\._domainkey\.rot\.test\. IN TXT \( \"v=DKIM1; k=ed25519; p=[A-Za-z0-9+/]{43}=\" \)" "the record to publish"
 is "$(stat -c %a "$T/rot.test.$NEW.pem")" 600 "the new key is 0600"
 st=$(cat "$T/e1.pem.rotation")
