@@ -21,10 +21,13 @@ pf_dkim_rotation_act(bool act)
 }
 
 void
-pf_dkim_rotation_free(pf_dkim_rotation *rot)
+pf_dkim_rotation_free(pf_dkim_rotation **rp)
 {
-	if (rot == NULL)
+	pf_dkim_rotation *rot;
+
+	if (rp == NULL || (rot = *rp) == NULL)
 		return;
+	*rp = NULL;
 	if (rot->old_owned)
 		pf_dkim_key_free(rot->old_key);
 	pf_dkim_key_free(rot->new_key);
@@ -125,7 +128,7 @@ pf_dkim_rotation_attach(pf_dkim_keys *keys, pf_dkim_key *key,
 	if (rot->old_key == NULL || rot->new_key == NULL) {
 		if (rot->old_key == NULL)
 			rot->old_owned = false;
-		pf_dkim_rotation_free(rot);
+		pf_dkim_rotation_free(&rot);
 		return -1;
 	}
 	rot->step = rot->logged = st.switched ? PF_DKIM_ROT_SWITCHED :

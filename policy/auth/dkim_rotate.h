@@ -30,7 +30,7 @@ char *pf_dkim_record_zone(const char *selector, const char *domain,
  *
  *	int pf_dkim_rotation_attach(pf_dkim_keys *keys, pf_dkim_key *key,
  *				    const pf_dkim_conf *dc, GString *err);
- *	void pf_dkim_rotation_free(pf_dkim_rotation *rot);
+ *	void pf_dkim_rotation_free(pf_dkim_rotation **rot);
  *	pf_dkim_key *pf_dkim_rotation_active(pf_dkim_key *key);
  *	void pf_dkim_rotation_act(bool act);
  *	pf_dkim_rot_step pf_dkim_rotation_poll(pf_dkim_rotation *rot,
@@ -176,7 +176,7 @@ char *pf_dkim_record_zone(const char *selector, const char *domain,
 
 int pf_dkim_rotation_attach(pf_dkim_keys *keys, pf_dkim_key *key,
 			    const pf_dkim_conf *dc, GString *err);
-void pf_dkim_rotation_free(pf_dkim_rotation *rot);
+void pf_dkim_rotation_free(pf_dkim_rotation **rot);
 pf_dkim_key *pf_dkim_rotation_active(pf_dkim_key *key);
 void pf_dkim_rotation_act(bool act);
 pf_dkim_rot_step pf_dkim_rotation_poll(pf_dkim_rotation *rot, pf_resolver *r,

@@ -187,6 +187,14 @@ load_signing_table(pf_dkim_keys *keys, const char *spec, GString *err)
 	return rc;
 }
 
+static void
+rotation_unref(gpointer p)
+{
+	pf_dkim_rotation *rot = p;
+
+	pf_dkim_rotation_free(&rot);
+}
+
 static pf_dkim_keys *
 keys_new(void)
 {
@@ -200,8 +208,7 @@ keys_new(void)
 	keys->exact = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					    ptr_array_unref);
 	keys->nets = g_ptr_array_new_with_free_func(g_object_unref);
-	keys->rotations = g_ptr_array_new_with_free_func(
-	    (GDestroyNotify)pf_dkim_rotation_free);
+	keys->rotations = g_ptr_array_new_with_free_func(rotation_unref);
 	return keys;
 }
 
