@@ -166,6 +166,9 @@ def testdata(d):
     mx1[7]["results"] = mx1[7]["results"] or [
         {"code": "spf.fail", "check": "spf", "mode": "enforce", "action": "reject",
          "score": 0, "smtp": "550", "dsn": "5.7.1", "text": "x", "fix": None, "facts": {}}]
+    # RFC 4180 quoting and a spreadsheet formula in the CSV
+    mx1[8]["from"] = 'o"dd,name@example.org'
+    mx1[9]["from"] = "=HYPERLINK(1)@example.org"
     malformed = [
         "this is not json",
         '{"schema":1,"time":"2026-11-02T10:00:00Z","action":"reject"',
@@ -194,7 +197,9 @@ def testdata(d):
     with open(d + "/old.log", "w") as f:
         for r in old:
             f.write(json.dumps(r, separators=(",", ":")) + "\n")
-    exp = {"malformed": sorted(bad), "cases": {}}
+    exp = {"malformed": sorted(bad), "cases": {},
+           "refusal_times": sorted((r["time"] for r in allrec
+                                    if r["action"] in REFUSED), reverse=True)}
     for name, (args, pred) in CASES.items():
         e = aggregate([r for r in allrec if pred(r)])
         e["args"] = args
