@@ -74,6 +74,13 @@ is "$(n --since 1w --until 1d)" "1 2" "--since 1w --until 1d"
 is "$rc" 1 "a file that cannot be read: exit 1"
 like "$(cat "$T/missing.err")" 'nonexistent\.log' "and stderr names it"
 is "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"]["decisions"])' "$T/missing.json")" 25 "the report still covers the other files"
+gzip -c "$T/old.log" | cat - "$T/mx2.log.gz" > "$T/two.log.gz"
+got=$("$PF" report --format json "$T/two.log.gz" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["decisions"])')
+is "$got" "$((all + 25))" "concatenated gzip members are all read"
+printf 'trailing' >> "$T/two.log.gz"
+"$PF" report --format json "$T/two.log.gz" > /dev/null 2> "$T/two.err"; rc=$?
+is "$rc" 1 "garbage after the last gzip member: exit 1"
+like "$(cat "$T/two.err")" 'two\.log\.gz: read error after line 426' "and it says where reading stopped"
 head -c 12000 "$T/mx2.log.gz" > "$T/cut.log.gz"
 "$PF" report --format json "$T/cut.log.gz" > "$T/cut.json" 2> "$T/cut.err"; rc=$?
 is "$rc" 1 "a truncated gzip file: exit 1"

@@ -9,7 +9,7 @@
  * DESCRIPTION
  *	preflight report [--since T] [--until T] [--action A[,A]]...
  *	[--reason GLOB] [--sender-domain D] [--top N] [--max-rows N]
- *	[--format text|csv|json|html] [FILE...] reads the audit logs
+ *	[--jobs N] [--format text|csv|json|html] [FILE...] reads the audit logs
  *	([audit] log, one JSON record a line; gzip or not; none or "-" is
  *	standard input), merged, and prints decisions by action, reason,
  *	check, sender, sender domain, SASL user, recipient domain, relay and
@@ -147,6 +147,8 @@ pf_report_rows(pf_report *rep)
 	if (!rep->rows_sorted)
 		g_ptr_array_sort(rep->rows, cmp_rows);
 	rep->rows_sorted = true;
+	if (rep->rows->len > rep->max_rows)	/* merged shards: the newest */
+		g_ptr_array_set_size(rep->rows, rep->max_rows);
 	return rep->rows;
 }
 
@@ -198,6 +200,8 @@ pf_report_free(pf_report **repp)
 
 	if (!rep)
 		return;
+	if (rep->pool)
+		pf_report_finish(rep);	/* the threads end before the tables */
 	g_free(rep->since_text);
 	g_free(rep->until_text);
 	g_free(rep->reason_glob);
@@ -222,7 +226,7 @@ pf_report_parse_time(const char *text, bool until, gint64 now, gint64 *out)
 		char unit;
 		gint64 seconds;
 	} ages[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400},
-		    {'w', 7 * 86400}};
+		    {'w', (gint64)7 * 86400}};
 	size_t len = strlen(text);
 	GTimeZone *utc;
 	GDateTime *dt;
@@ -337,6 +341,7 @@ pf_cmd_report(int argc, char **argv)
 	char *since = NULL, *until = NULL, *reason = NULL, *sdomain = NULL;
 	char *format = NULL, **actions = NULL, **files = NULL;
 	gint top = 10, max_rows = 5000;
+	gint jobs = (gint)MIN(g_get_num_processors(), 4);
 	GOptionEntry entries[] = {
 	    {"since", 0, 0, G_OPTION_ARG_STRING, &since,
 	     "Decisions from T on (date, time, or age: 7d, 12h)", "T"},
@@ -352,6 +357,8 @@ pf_cmd_report(int argc, char **argv)
 	     "Groups per table (default 10; 0 every group)", "N"},
 	    {"max-rows", 0, 0, G_OPTION_ARG_INT, &max_rows,
 	     "Refusals listed in the HTML page (default 5000)", "N"},
+	    {"jobs", 0, 0, G_OPTION_ARG_INT, &jobs,
+	     "Parser threads (default the CPUs, at most 4)", "N"},
 	    {"format", 0, 0, G_OPTION_ARG_STRING, &format,
 	     "text (default), csv, json or html", "F"},
 	    {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files,
@@ -376,11 +383,12 @@ pf_cmd_report(int argc, char **argv)
 	}
 	if (!format)
 		format = g_strdup("text");
-	if ((strcmp(format, "text") && strcmp(format, "csv") &&
-	     strcmp(format, "json") && strcmp(format, "html")) ||
-	    top < 0 || max_rows < 0) {
+	if ((strcmp(format, "text") != 0 && strcmp(format, "csv") != 0 &&
+	     strcmp(format, "json") != 0 && strcmp(format, "html") != 0) ||
+	    top < 0 || max_rows < 0 || jobs < 1 || jobs > 64) {
 		fprintf(stderr, "preflight: report: --format is text, csv, "
-			"json or html; --top and --max-rows are 0 or more\n");
+			"json or html; --top and --max-rows are 0 or more, "
+			"--jobs 1 to 64\n");
 		rc = 2;
 		goto out;
 	}
@@ -389,6 +397,7 @@ pf_cmd_report(int argc, char **argv)
 		goto out;
 	}
 	rep->top = (guint)top;
+	rep->jobs = (guint)jobs;
 	rep->max_rows = strcmp(format, "html") == 0 ? (guint)max_rows : 0;
 	if (reason) {
 		rep->reason_glob = g_strdup(reason);
@@ -402,10 +411,7 @@ pf_cmd_report(int argc, char **argv)
 	if (!files || !*files)
 		if (pf_report_read(rep, "-") < 0)
 			rc = 1;
-	if (rep->malformed > rep->bad->len)
-		fprintf(stderr, "preflight: report: %" G_GUINT64_FORMAT " more "
-			"malformed lines not named\n",
-			rep->malformed - rep->bad->len);
+	pf_report_finish(rep);
 	if (write_report(rep, format) < 0)
 		rc = 1;
 out:

@@ -7,7 +7,8 @@
  *	pf_report *pf_report_new(void);
  *	void pf_report_free(pf_report **rep);
  *	int pf_report_read(pf_report *rep, const char *path);
- *	void pf_report_line(pf_report *rep, const char *file, guint64 lineno,
+ *	void pf_report_finish(pf_report *rep);
+ *	void pf_report_line(pf_report *rep, pf_report_file *f, guint64 lineno,
  *			    const char *line, gsize len);
  *
  *	GPtrArray *pf_report_sorted(const pf_report *rep, pf_report_dim dim,
@@ -30,12 +31,17 @@
  *	malformed lines.  Nothing else of a record is kept, so memory does
  *	not grow with the log, only with the number of distinct keys.
  *
- *	pf_report_read() streams one file ("-" standard input), gzip or
- *	not (by its first two bytes), line by line into pf_report_line(),
- *	which parses one record with json-glib, checks it, filters it and
- *	counts it.  A malformed line is counted, kept as file:line (the
- *	first PF_REPORT_BAD_KEEP) and warned about on standard error (the
- *	same number); it is never fatal.
+ *	pf_report_read() (report_input.c) streams one file ("-" standard
+ *	input), gzip or not (by its first two bytes), cut into lines, in
+ *	batches to --jobs
+ *	parser threads (report_pool.c), each with a pf_report of its own
+ *	(a shard) into which pf_report_line() parses one record with
+ *	json-glib, checks it, filters it and counts it.  pf_report_finish()
+ *	waits for the threads and merges the shards (pf_report_merge()):
+ *	call it after the last file, before any output.  A malformed line is
+ *	counted, kept as file:line (the first PF_REPORT_BAD_KEEP in file and
+ *	line order) and, at the finish, warned about on standard error; it
+ *	is never fatal.
  *
  *	pf_report_sorted() returns the groups of a dimension (borrowed
  *	pf_report_group pointers; free the array) by decisions, or by
@@ -60,7 +66,7 @@
 
 #define PF_REPORT_SCHEMA_MAX 1		/* newest record schema read */
 #define PF_REPORT_BAD_KEEP 20		/* malformed lines named */
-#define PF_REPORT_LINE_MAX (1024 * 1024)	/* a longer line is malformed */
+#define PF_REPORT_LINE_MAX ((gsize)1 << 20)	/* a longer line is malformed */
 
 typedef enum {
 	PF_RA_ACCEPT,
@@ -103,13 +109,19 @@ typedef struct {
 typedef struct {
 	char *where;			/* file:line */
 	char *error;
+	guint file;			/* index in files, for the order */
+	guint64 line;
 } pf_report_bad;
 
 typedef struct {
 	char *name;
-	guint64 lines, records;
+	guint index;
+	guint64 lines, blank, records;
+	gint malformed;			/* atomic: the parser threads count */
 	char *error;			/* NULL, or why reading stopped */
 } pf_report_file;
+
+struct pf_report_pool;
 
 typedef struct pf_report {
 	/* options */
@@ -132,13 +144,22 @@ typedef struct pf_report {
 	GPtrArray *rows;		/* a min-heap on t while reading */
 	bool rows_sorted;
 	void *parser;			/* JsonParser, reused line to line */
+	guint jobs;			/* parser threads */
+	struct pf_report_pool *pool;	/* NULL until the first line */
 } pf_report;
 
 pf_report *pf_report_new(void);
 void pf_report_free(pf_report **rep);
 int pf_report_read(pf_report *rep, const char *path);
-void pf_report_line(pf_report *rep, const char *file, guint64 lineno,
+void pf_report_line(pf_report *rep, pf_report_file *f, guint64 lineno,
 		    const char *line, gsize len);
+void pf_report_bad_line(pf_report *rep, pf_report_file *f, guint64 lineno,
+			const char *why);
+void pf_report_merge(pf_report *rep, pf_report *shard);
+void pf_report_pool_add(pf_report *rep, pf_report_file *f, guint64 lineno,
+			const char *line, gsize len);
+void pf_report_pool_flush(pf_report *rep);
+void pf_report_finish(pf_report *rep);
 bool pf_report_parse_time(const char *text, bool until, gint64 now,
 			  gint64 *out);
 

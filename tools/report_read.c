@@ -1,17 +1,13 @@
 /*
  * NAME
- *	report_read - stream audit logs into the aggregates of a pf_report
+ *	report_read - one audit record into the aggregates of a pf_report
  * SYNOPSIS
- *	int pf_report_read(pf_report *rep, const char *path);
- *	void pf_report_line(pf_report *rep, const char *file, guint64 lineno,
+ *	void pf_report_line(pf_report *rep, pf_report_file *f, guint64 lineno,
  *			    const char *line, gsize len);
+ *	void pf_report_bad_line(pf_report *rep, pf_report_file *f,
+ *				guint64 lineno, const char *why);
+ *	void pf_report_merge(pf_report *rep, pf_report *shard);
  * DESCRIPTION
- *	pf_report_read() opens path ("-" standard input) through GIO, peeks
- *	at the first two bytes and, for gzip (1f 8b), reads through a
- *	GZlibDecompressor; it cuts the stream into lines itself (64 KiB
- *	reads, one buffer reused) so a line over PF_REPORT_LINE_MAX costs no
- *	more memory than that and is counted as malformed.
- *
  *	pf_report_line() parses one record with json-glib's JsonParser (one
  *	parser for the whole run), checks the keys the report uses and their
  *	types, drops records outside [since, until) or not matching the
@@ -20,19 +16,17 @@
  *	without "schema" is version 0 (no "relay"); a newer schema than
  *	PF_REPORT_SCHEMA_MAX is malformed, since keys were changed, not
  *	only added.
- * DIAGNOSTICS
- *	A malformed line: "preflight: report: FILE:LINE: why" on standard
- *	error for the first PF_REPORT_BAD_KEEP, all of them counted.
+ *
+ *	pf_report_bad_line() counts a malformed line and keeps the first
+ *	PF_REPORT_BAD_KEEP of rep (file:line, why); pf_report_merge() adds
+ *	a parser thread's shard to rep (report_pool.c).
  */
-#include <gio/gio.h>
-#include <gio/gunixinputstream.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 #include <time.h>
 
 #include "report.h"
 
-#define READ_CHUNK 65536
 #define ROW_FIELD_MAX 2000	/* characters of one refusal-table cell */
 #define MAX_VALUES 32		/* distinct reasons/domains of one record */
 
@@ -55,19 +49,21 @@ pf_report_action_name(pf_report_action a)
 	return (unsigned)a < PF_RA_N ? action_names[a] : "other";
 }
 
-static void
-bad_line(pf_report *rep, const char *file, guint64 lineno, const char *why)
+void
+pf_report_bad_line(pf_report *rep, pf_report_file *f, guint64 lineno,
+		   const char *why)
 {
 	rep->malformed++;
+	g_atomic_int_inc(&f->malformed);
 	if (rep->bad->len >= PF_REPORT_BAD_KEEP)
-		return;
+		return;		/* a shard's first few include the first few */
 	pf_report_bad *b = g_new0(pf_report_bad, 1);
 
-	b->where = g_strdup_printf("%s:%" G_GUINT64_FORMAT, file, lineno);
+	b->where = g_strdup_printf("%s:%" G_GUINT64_FORMAT, f->name, lineno);
 	b->error = g_strdup(why);
+	b->file = f->index;
+	b->line = lineno;
 	g_ptr_array_add(rep->bad, b);
-	fprintf(stderr, "preflight: report: %s: malformed line: %s\n",
-		b->where, why);
 }
 
 /* 2026-11-24T10:00:00Z quickly, anything else ISO 8601 through GLib */
@@ -110,8 +106,8 @@ record_time(const char *s, gint64 *out)
 	    (h = digits(s + 11, 2)) >= 0 && h < 24 &&
 	    (mi = digits(s + 14, 2)) >= 0 && mi < 60 &&
 	    (se = digits(s + 17, 2)) >= 0 && se < 61) {
-		*out = days_from_civil(y, mo, d) * 86400 + h * 3600 +
-		       mi * 60 + se;
+		*out = days_from_civil(y, mo, d) * 86400 + (gint64)h * 3600 +
+		       (gint64)mi * 60 + se;
 		return true;
 	}
 	GTimeZone *utc = g_time_zone_new_utc();
@@ -422,7 +418,7 @@ view_record(JsonObject *o, record_view *v, JsonArray **results, char *why,
 }
 
 void
-pf_report_line(pf_report *rep, const char *file, guint64 lineno,
+pf_report_line(pf_report *rep, pf_report_file *f, guint64 lineno,
 	       const char *line, gsize len)
 {
 	JsonParser *parser = rep->parser;
@@ -445,18 +441,18 @@ pf_report_line(pf_report *rep, const char *file, guint64 lineno,
 			m += strlen("<data>:");		/* json-glib's name */
 		g_snprintf(why_buf, sizeof(why_buf), "not JSON: %s", m);
 		g_error_free(err);
-		bad_line(rep, file, lineno, why_buf);
+		pf_report_bad_line(rep, f, lineno, why_buf);
 		return;
 	}
 	root = json_parser_get_root(parser);
 	if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
-		bad_line(rep, file, lineno, "not a JSON object");
+		pf_report_bad_line(rep, f, lineno, "not a JSON object");
 		return;
 	}
 	o = json_node_get_object(root);
 	if ((why = view_record(o, &v, &results, why_buf, sizeof(why_buf))) ||
 	    !opt_string(o, "auth_user", &auth_user)) {
-		bad_line(rep, file, lineno, why ? why : "\"auth_user\" is not "
+		pf_report_bad_line(rep, f, lineno, why ? why : "\"auth_user\" is not "
 			 "a string");
 		return;
 	}
@@ -469,7 +465,7 @@ pf_report_line(pf_report *rep, const char *file, guint64 lineno,
 		    !opt_string(json_node_get_object(rn), "code", &code) ||
 		    !opt_string(json_node_get_object(rn), "check", &check) ||
 		    !code) {
-			bad_line(rep, file, lineno, "a result without a "
+			pf_report_bad_line(rep, f, lineno, "a result without a "
 				 "\"code\" string");
 			return;
 		}
@@ -553,137 +549,50 @@ pf_report_line(pf_report *rep, const char *file, guint64 lineno,
 	}
 }
 
-static void
-one_line(pf_report *rep, pf_report_file *f, const char *p, gsize len,
-	 bool too_long)
-{
-	f->lines++;
-	rep->lines++;
-	if (len && p[len - 1] == '\r')
-		len--;
-	if (too_long) {
-		bad_line(rep, f->name, f->lines, "line longer than 1 MiB");
-		return;
-	}
-	gsize i = 0;
-
-	while (i < len && g_ascii_isspace(p[i]))
-		i++;
-	if (i == len) {
-		rep->blank++;
-		return;
-	}
-	guint64 before = rep->malformed;
-
-	pf_report_line(rep, f->name, f->lines, p, len);
-	if (rep->malformed == before)
-		f->records++;
-}
-
-/* Cut the stream into lines; -1 with err set on a read error. */
-static int
-read_lines(pf_report *rep, pf_report_file *f, GInputStream *in, GError **err)
-{
-	char *buf = g_malloc(READ_CHUNK);
-	GByteArray *part = g_byte_array_new();
-	bool too_long = false;
-	gssize n;
-
-	while ((n = g_input_stream_read(in, buf, READ_CHUNK, NULL, err)) > 0) {
-		const char *p = buf, *end = buf + n;
-
-		while (p < end) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			const char *stop = nl ? nl : end;
-
-			if (part->len + (gsize)(stop - p) > PF_REPORT_LINE_MAX) {
-				too_long = true;
-				g_byte_array_set_size(part, 0);
-			} else if (!too_long && (part->len || !nl)) {
-				g_byte_array_append(part, (const guint8 *)p,
-						    (guint)(stop - p));
-			}
-			if (!nl)
-				break;
-			if (part->len || too_long)
-				one_line(rep, f, (const char *)part->data,
-					 part->len, too_long);
-			else
-				one_line(rep, f, p, (gsize)(nl - p), false);
-			g_byte_array_set_size(part, 0);
-			too_long = false;
-			p = nl + 1;
-		}
-	}
-	if (n == 0 && (part->len || too_long))	/* no newline at the end */
-		one_line(rep, f, (const char *)part->data, part->len, too_long);
-	g_byte_array_free(part, TRUE);
-	g_free(buf);
-	return n < 0 ? -1 : 0;
-}
-
-int
-pf_report_read(pf_report *rep, const char *path)
-{
-	pf_report_file *f = g_new0(pf_report_file, 1);
-	GError *err = NULL;
-	GInputStream *raw, *in;
-	GBufferedInputStream *peek;
-	const guint8 *head;
-	gsize have = 0;
-	int rc = 0;
-
-	f->name = g_strdup(strcmp(path, "-") == 0 ? "(stdin)" : path);
-	g_ptr_array_add(rep->files, f);
-	if (strcmp(path, "-") == 0) {
-		raw = g_unix_input_stream_new(0, FALSE);
-	} else {
-		GFile *file = g_file_new_for_commandline_arg(path);
-
-		raw = G_INPUT_STREAM(g_file_read(file, NULL, &err));
-		g_object_unref(file);
-		if (!raw) {
-			f->error = g_strdup(err->message);
-			fprintf(stderr, "preflight: report: %s\n", err->message);
-			g_error_free(err);
-			return -1;
-		}
-	}
-	peek = G_BUFFERED_INPUT_STREAM(g_buffered_input_stream_new_sized(raw,
-							     READ_CHUNK));
-	g_object_unref(raw);
-	/* the first two bytes say gzip or not (a pipe may give one) */
-	for (;;) {
-		head = g_buffered_input_stream_peek_buffer(peek, &have);
-		if (have >= 2 ||
-		    g_buffered_input_stream_fill(peek, -1, NULL, &err) <= 0)
-			break;
-	}
-	if (!err && have >= 2 && head[0] == 0x1f && head[1] == 0x8b) {
-		GZlibDecompressor *z = g_zlib_decompressor_new(
-		    G_ZLIB_COMPRESSOR_FORMAT_GZIP);
-
-		in = g_converter_input_stream_new(G_INPUT_STREAM(peek),
-						  G_CONVERTER(z));
-		g_object_unref(z);
-		g_object_unref(peek);
-	} else {
-		in = G_INPUT_STREAM(peek);
-	}
-	if (err || read_lines(rep, f, in, &err) < 0) {
-		f->error = g_strdup_printf("read error after line %"
-		    G_GUINT64_FORMAT ": %s", f->lines, err->message);
-		fprintf(stderr, "preflight: report: %s: %s\n", f->name,
-			f->error);
-		g_error_free(err);
-		rc = -1;
-	}
-	g_object_unref(in);
-	return rc;
-}
-
 void
 pf_report_row_free(gpointer row)
 {
 	row_free(row);
+}
+
+static void
+merge_table(GHashTable *into, GHashTable *from)
+{
+	GHashTableIter it;
+	gpointer v;
+
+	g_hash_table_iter_init(&it, from);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		const pf_report_group *src = v;
+		pf_report_group *dst = group_at(into, src->key);
+
+		for (int a = 0; a < PF_RA_N; a++)
+			dst->counts.n[a] += src->counts.n[a];
+	}
+}
+
+/* Add a shard's counts, rows and malformed lines to rep; the shard's rows
+ * and malformed lines move (it keeps none). */
+void
+pf_report_merge(pf_report *rep, pf_report *shard)
+{
+	for (int d = 0; d < PF_DIM_N; d++)
+		merge_table(rep->dim[d], shard->dim[d]);
+	merge_table(rep->day_reason, shard->day_reason);
+	if (shard->decisions) {
+		if (!rep->decisions || shard->first < rep->first)
+			rep->first = shard->first;
+		if (!rep->decisions || shard->last > rep->last)
+			rep->last = shard->last;
+	}
+	rep->decisions += shard->decisions;
+	rep->refused += shard->refused;
+	rep->malformed += shard->malformed;
+	rep->out_of_range += shard->out_of_range;
+	rep->filtered += shard->filtered;
+	g_ptr_array_extend_and_steal(rep->rows, shard->rows);
+	shard->rows = g_ptr_array_new_with_free_func(pf_report_row_free);
+	rep->rows_sorted = false;
+	g_ptr_array_extend_and_steal(rep->bad, shard->bad);
+	shard->bad = g_ptr_array_new();
 }
