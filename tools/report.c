@@ -362,7 +362,7 @@ pf_cmd_report(int argc, char **argv)
 	    {"format", 0, 0, G_OPTION_ARG_STRING, &format,
 	     "text (default), csv, json or html", "F"},
 	    {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files,
-	     NULL, "[FILE...]"},
+	     NULL, NULL},
 	    {NULL, 0, 0, 0, NULL, NULL, NULL},
 	};
 	GOptionContext *ctx = g_option_context_new("[FILE...]");

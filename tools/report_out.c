@@ -163,7 +163,7 @@ text_heading(pf_report *rep, FILE *out)
 		char *a = rep->since_text ? pf_report_time_text(rep->since) : NULL;
 		char *b = rep->until_text ? pf_report_time_text(rep->until) : NULL;
 
-		fprintf(out, "  range       from %s to %s (before)\n",
+		fprintf(out, "  range       from %s to %s, that end excluded\n",
 			a ? a : "the start", b ? b : "the end");
 		g_free(a);
 		g_free(b);
