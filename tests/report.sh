@@ -69,6 +69,11 @@ is "$(n --since 12h)" "1 2" "--since 12h"
 is "$(n --since 2d)" "2 1" "--since 2d"
 is "$(n --since 1w --until 1d)" "1 2" "--since 1w --until 1d"
 
+a=$("$PF" report --format csv --since 2026-11-03 --until 2026-11-04T12:00 $FILES 2>/dev/null | sed -n 2p)
+b=$("$PF" report --format csv --since 2026-11-03T01:00:00+01:00 --until '2026-11-04 12:00:00Z' $FILES 2>/dev/null | sed -n 2p)
+is "$b" "$a" "--since/--until: an offset and a space for T mean the same instants"
+like "$a" '^total,\(all\),[1-9]' "and the range is not empty"
+
 # errors
 "$PF" report --format json "$T/nonexistent.log" "$T/old.log" > "$T/missing.json" 2> "$T/missing.err"; rc=$?
 is "$rc" 1 "a file that cannot be read: exit 1"
