@@ -13,3 +13,10 @@ bench: bench/miltload$(EXEEXT) bench/noop-milter$(EXEEXT) milter/preflight-milte
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 		$(SHELL) $(top_srcdir)/bench/run.sh
 .PHONY: bench
+
+## preflight report over a generated million-line audit log (about a minute)
+bench-report: tools/preflight$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+		$(SHELL) $(top_srcdir)/bench/report.sh
+.PHONY: bench-report
+EXTRA_DIST += bench/report.sh

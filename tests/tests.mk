@@ -75,13 +75,14 @@ SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh tests/dkim.s
 	tests/dmarc9989.sh tests/rcpt-domain.sh tests/check-domain.sh tests/rate.sh \
 	tests/static-analysis.sh \
 	tests/demo.sh \
-	tests/opendkim-convert.sh
+	tests/opendkim-convert.sh \
+	tests/report.sh
 TESTS += $(SCRIPT_TESTS) $(INTEGRATION_TESTS)
 EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh \
 	tests/integration/sendmail-lib.sh tests/integration/smtp.py tests/deps.sh tests/run-all.sh tests/tap.sh \
 	tests/data tests/milter tests/knot.sh tests/ports.sh tests/dkim-verify.py \
 	tests/content-corpus.py tests/lsan.supp tests/spf-diff.py tests/spf-diff \
-	tests/from-corpus.py
+	tests/from-corpus.py tests/report-gen.py tests/report-check.py
 
 ## the OpenSPF RFC 7208 suite through the SPF layer (about 15 s; needs knot
 ## and python3-yaml): make check-rfc7208

@@ -9,6 +9,7 @@
  *	preflight dmarc [-c FILE] [--json] DOMAIN
  *	preflight check-domain [-c FILE] [--json] DOMAIN...
  *	preflight rate [-c FILE] show [KEY] | reset KEY
+ *	preflight report [options] [FILE...]
  * DESCRIPTION
  *	Dispatches to the subcommands in tools/; see preflight(1).
  */
@@ -32,6 +33,12 @@ usage(void)
 	      "       preflight dmarc [-c FILE] [--json] DOMAIN\n"
 	      "       preflight check-domain [-c FILE] [--json] DOMAIN...\n"
 	      "       preflight rate [-c FILE] show [KEY] | reset KEY\n"
+	      "       preflight report [--since T] [--until T] [--action A] "
+	      "[--reason GLOB]\n"
+	      "                        [--sender-domain D] [--top N] "
+	      "[--max-rows N]\n"
+	      "                        [--format text|csv|json|html] "
+	      "[FILE...]\n"
 	      "       preflight dkim keygen --type rsa|ed25519 [--bits N] "
 	      "--domain D --selector S --out FILE\n"
 	      "       preflight dkim record --key FILE --domain D --selector S\n"
@@ -65,6 +72,8 @@ main(int argc, char **argv)
 		return pf_cmd_dkim(argc - 1, argv + 1);
 	if (strcmp(argv[1], "rate") == 0)
 		return pf_cmd_rate(argc - 1, argv + 1);
+	if (strcmp(argv[1], "report") == 0)
+		return pf_cmd_report(argc - 1, argv + 1);
 	if (strcmp(argv[1], "config") == 0)
 		return pf_cmd_config(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -10,6 +10,7 @@
  *	int pf_cmd_dmarc(int argc, char **argv);
  *	int pf_cmd_check_domain(int argc, char **argv);
  *	int pf_cmd_rate(int argc, char **argv);
+ *	int pf_cmd_report(int argc, char **argv);
  * DESCRIPTION
  *	Each returns the process exit status: 0 when the command completed
  *	(whatever the verdict), 1 on configuration or I/O errors, 2 on usage
@@ -42,5 +43,6 @@ int pf_tool_spf_open(const char *path, pf_config **cfg, pf_spf **spf);
 int pf_cmd_dmarc(int argc, char **argv);
 int pf_cmd_check_domain(int argc, char **argv);
 int pf_cmd_rate(int argc, char **argv);
+int pf_cmd_report(int argc, char **argv);	/* report.c */
 
 #endif
