@@ -62,6 +62,7 @@ INTEGRATION_TESTS = tests/integration/postfix.sh tests/integration/faults.sh \
 	tests/integration/rcpt-domain.sh tests/integration/reputation.sh \
 	tests/integration/rate.sh tests/integration/rate-cluster.sh
 SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh tests/dkim.sh \
+	tests/reencode.sh \
 	tests/from.sh tests/content.sh \
 	tests/source-rules.sh tests/hardening.sh tests/spf-dmarc.sh tests/spf-diff.sh \
 	tests/dmarc9989.sh tests/rcpt-domain.sh tests/check-domain.sh tests/rate.sh \
@@ -71,7 +72,7 @@ EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh \
 	tests/integration/smtp.py tests/deps.sh tests/run-all.sh tests/tap.sh \
 	tests/data tests/milter tests/knot.sh tests/ports.sh tests/dkim-verify.py \
 	tests/content-corpus.py tests/lsan.supp tests/spf-diff.py tests/spf-diff \
-	tests/from-corpus.py
+	tests/from-corpus.py tests/reencode-corpus.py tests/reencode-check.py
 
 ## the OpenSPF RFC 7208 suite through the SPF layer (about 15 s; needs knot
 ## and python3-yaml): make check-rfc7208
