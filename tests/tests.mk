@@ -14,7 +14,7 @@ UNIT_LDADD = $(POLICY_LIBS) $(CMOCKA_LIBS)
 
 if HAVE_CMOCKA
 UNIT_TESTS = tests/test_config tests/test_size tests/test_verdict tests/test_dmarc \
-	tests/test_dkim tests/test_links tests/test_spf tests/test_from tests/test_dnsbl \
+	tests/test_reencode tests/test_dkim tests/test_links tests/test_spf tests/test_from tests/test_dnsbl \
 	tests/test_rate
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -29,6 +29,9 @@ tests_test_size_LDADD = $(UNIT_LDADD)
 tests_test_dmarc_SOURCES = tests/test_dmarc.c tests/testutil.c tests/testutil.h
 tests_test_dmarc_CFLAGS = $(UNIT_CFLAGS)
 tests_test_dmarc_LDADD = $(UNIT_LDADD)
+tests_test_reencode_SOURCES = tests/test_reencode.c tests/testutil.c tests/testutil.h
+tests_test_reencode_CFLAGS = $(UNIT_CFLAGS)
+tests_test_reencode_LDADD = $(UNIT_LDADD)
 tests_test_dkim_SOURCES = tests/test_dkim.c tests/testutil.c tests/testutil.h
 tests_test_dkim_CFLAGS = $(UNIT_CFLAGS)
 tests_test_dkim_LDADD = $(UNIT_LDADD)
