@@ -218,7 +218,7 @@ header_deleted(const pf_message *msg, const char *name, unsigned nth)
 
 /*
  * The header block as relayed (edited): prepended fields on top (the
- * last first, as smfi_insheader(0) leaves them), the fields that came
+ * last first, as the MTA inserts them at the top), the fields that came
  * less the deleted ones, then the appended ones.
  */
 static void
