@@ -76,13 +76,24 @@ echo "== 5. a message to 102 recipients (limit 100)"
 rcpts=""; for i in $(seq 1 102); do rcpts="$rcpts r$i@example.org"; done
 /usr/bin/python3 "$TOP/tests/integration/smtp.py" rcpts "$PF_SMTP_PORT" alice@example.com $rcpts | sed 's/^/   refused: /'
 
-pf_sink_wait 3 20 >/dev/null
+echo
+echo "== 6. an application's newsletter: its HTML on one line of 59,000 octets (RFC 5322 allows 998)"
+{ printf 'From: news@example.com\nTo: bob@example.org\nSubject: Newsletter\nMIME-Version: 1.0\n'
+  printf 'Content-Type: text/html; charset=us-ascii\n\n<html><body>'
+  for i in $(seq 1 2000); do printf '<p class="item">offer %d</p>' "$i"; done
+  printf '</body></html>\n'; } > "$PF_TMP/news.eml"
+/usr/bin/python3 "$TOP/tests/integration/smtp.py" file "$PF_SMTP_PORT" news@example.com bob@example.org "$PF_TMP/news.eml" |
+	sed 's/^/   client saw: /'
+echo "   (long_line_action = reencode, the default: relayed quoted-printable, not refused)"
+
+pf_sink_wait 4 20 >/dev/null
 sleep 1
 echo
 echo "== what reached the sink: $(pf_sink_count) message(s)"
 for f in $(pf_sink_files); do
 	echo "   $(grep -m1 '^Subject:' "$f")"
 	grep -m1 '^X-Preflight:' "$f" | sed 's/^/      /'
+	grep -m1 '^Content-Transfer-Encoding: quoted-printable' "$f" | sed 's/^/      /'
 done
 echo
 echo "== preflight's verdict lines (syslog, facility mail)"
