@@ -20,8 +20,13 @@
  *	of the wrong type or another key: key_check_action, 451 4.7.5, the
  *	text names the record to publish) and dkim.unsafe-body (a relay
  *	would rewrite the body after signing: unsafe_body_action, 451
- *	4.6.0).  Signatures are made at the FINAL stage, after the verdict,
- *	and inserted on top as DKIM-Signature headers.  8-bit data is
+ *	4.6.0; with unsafe_body_action = reencode, the default, the unsafe
+ *	parts are re-encoded instead (content/reencode.h) and dkim.reencoded,
+ *	fact reencoded=, names them; what cannot be repaired is tempfailed).
+ *	Signatures are made at the FINAL stage, after the verdict, and
+ *	inserted on top as DKIM-Signature headers; over a re-encoded body
+ *	(msg->new_body) the handles are opened afresh and fed the header
+ *	block as relayed and the new body.  8-bit data is
  *	unsafe in any MIME part not declared 8bit or binary (the parsed
  *	structure, mime.h), or anywhere in a message without MIME headers.
  *
