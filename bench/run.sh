@@ -207,12 +207,22 @@ for round in $(seq 1 "$ROUNDS"); do
 		done
 	done
 done
-printf '%-22s %-8s %8s %10s %9s %9s %11s %9s\n' milter corpus msgs rate/s p50_ms p99_ms peak_rss_kb cpu_us/msg
+# the floor for a signing milter: the protocol as preflight speaks it
+# (noopnr) plus one raw RSA-2048 signature on one core
+rsa_us=$(awk -v r="$rsa" 'BEGIN { if (r > 0) printf "%d", 1000000 / r; else print 0 }')
+declare -A floor
+for c in small typical large; do floor[$c]=$(( ${cpu[noopnr.$c]:-0} + rsa_us )); done
+xfloor() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }'; }
+printf '%-22s %-8s %8s %10s %9s %9s %11s %9s %7s\n' milter corpus msgs rate/s p50_ms p99_ms peak_rss_kb cpu_us/msg x_floor
+for c in small typical large; do
+	printf '%-22s %-8s %8s %10s %9s %9s %11s %9s %7s\n' "floor (noopnr+RSA)" "$c" - - - - - \
+		"${floor[$c]}" 1.00
+done
 for m in $milters; do
 	for c in small typical large; do
 		n=$N; [ $c = large ] && n=$NL
-		printf '%-22s %-8s %8s %10s %9s %9s %11s %9s\n' "$m" "$c" "$n" "${rate[$m.$c]}" \
-			${lat[$m.$c]} "${rss[$m.$c]}" "${cpu[$m.$c]}"
+		printf '%-22s %-8s %8s %10s %9s %9s %11s %9s %7s\n' "$m" "$c" "$n" "${rate[$m.$c]}" \
+			${lat[$m.$c]} "${rss[$m.$c]}" "${cpu[$m.$c]}" "$(xfloor "${cpu[$m.$c]}" "${floor[$c]}")"
 	done
 done
 out=$("$LOAD" -s "${sock[pf100_unix]}" -c 100 -n "$N" -p "$pid_pf100_unix" -m "$W/corpus/typical.eml")
@@ -237,6 +247,33 @@ echo "ratios: pffull/odk $(ratio "${rate[pffull.typical]}" "${rate[odk.typical]}
 echo "by the milter's CPU a message: odk/pffull $(ratio "${cpu[odk.typical]}" "${cpu[pffull.typical]}") (typical), $(ratio "${cpu[odk.small]}" "${cpu[pffull.small]}") (small); odk/pfsign $(ratio "${cpu[odk.typical]}" "${cpu[pfsign.typical]}") (typical)"
 echo "        pfsign/raw-RSA $(ratio "${rate[pfsign.small]}" "${rsa:-0}") (small), pfed/raw-Ed25519 $(ratio "${rate[pfed.small]}" "${ed:-0}") (small)," \
 	"pfed/noop $(ratio "${rate[pfed.small]}" "${rate[noop.small]}") (small)"
+# preflight scan of the 5 MB message, every check, against reading and
+# hashing the same file (sha256sum): wall time of the whole command, start-up
+# included, best of the rounds
+best_ms() {	# command...: the best wall time of $ROUNDS runs, in ms
+	local b=0 t0 t
+	for _ in $(seq 1 "$ROUNDS"); do
+		t0=$(date +%s%N); "$@" >/dev/null 2>&1; t=$(( ($(date +%s%N) - t0) / 1000000 ))
+		{ [ "$b" = 0 ] || [ "$t" -lt "$b" ]; } && b=$t
+	done
+	echo "$b"
+}
+scan_ms=$(best_ms "$B/tools/preflight" scan -c "$W/pffull_unix.conf" "$W/corpus/large.eml")
+hash_ms=$(best_ms sha256sum "$W/corpus/large.eml")
+echo "scan: preflight scan of the large message ${scan_ms} ms, sha256sum of it ${hash_ms} ms:" \
+	"$(ratio "$scan_ms" "$hash_ms")x"
+# issue 19's targets, by the milter's CPU a message
+awk -v fs="${cpu[pffull.small]}" -v ss="${cpu[pfsign.small]}" \
+    -v ft="${cpu[pffull.typical]}" -v st="${cpu[pfsign.typical]}" \
+    -v fl="${cpu[pffull.large]}" -v sl="${cpu[pfsign.large]}" -v ol="${cpu[odk.large]}" \
+    -v flt="${floor[typical]}" 'BEGIN {
+	t1 = ft <= 1.25 * st; t2 = fs <= 1.2 * ss; t3 = fl <= 1.3 * sl && fl <= ol; t4 = st - flt <= 250
+	printf "issue 19 targets: pffull/pfsign typical %.2f (<= 1.25) %s, small %.2f (<= 1.2) %s,\n",
+	       ft / st, t1 ? "met" : "NOT met", fs / ss, t2 ? "met" : "NOT met"
+	printf "        large %.2f (<= 1.3) and pffull/odk large %.2f (<= 1) %s; pfsign above the floor" \
+	       " (typical) %d us (<= 250) %s\n", fl / sl, fl / ol, t3 ? "met" : "NOT met",
+	       st - flt, t4 ? "met" : "NOT met" }'
+awk -v s="$scan_ms" -v h="$hash_ms" 'BEGIN { printf "        scan/sha256sum large %.2f (<= 2) %s\n", s / h, (s <= 2 * h) ? "met" : "NOT met" }'
 echo
 
 echo "## reencode: bench/miltload, longhtml (5 MB, its HTML part one line), 10 connections, unix socket"
@@ -283,11 +320,21 @@ domain_recipients = 1000000/1s
 ip_messages = 1000000/1s
 ip_recipients = 1000000/1s"
 rows="none $all_checks rate_memory"
+redis_tcp=""
+pf_pick_port redis_tcp "${PF_SMTP_PORT:-}" "${PF_SINK_PORT:-}" "${PF_DNS_PORT:-}" || redis_tcp=""
 if command -v redis-server >/dev/null 2>&1 &&
-   redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 777 --daemonize yes \
-	--pidfile "$W/redis.pid" --dir "$W" --save '' --logfile "$W/redis.log" >/dev/null; then
+   redis-server --port "${redis_tcp:-0}" --bind 127.0.0.1 --unixsocket "$W/redis.sock" \
+	--unixsocketperm 777 --daemonize yes --pidfile "$W/redis.pid" --dir "$W" --save '' \
+	--logfile "$W/redis.log" >/dev/null; then
 	for _ in $(seq 1 50); do [ -S "$W/redis.sock" ] && break; sleep 0.1; done
 	rows="$rows rate_redis"
+fi
+# every check (signing included) plus all eight limits: the issue-16 target
+# rows, the store in process, in Redis over the unix socket and over TCP
+rows="$rows all all_rate_memory"
+if [ -S "$W/redis.sock" ]; then
+	rows="$rows all_rate_redis_unix"
+	[ -n "$redis_tcp" ] && rows="$rows all_rate_redis_tcp"
 fi
 for c in $rows; do
 	sock[chk_$c]="unix:$W/chk_$c.sock"
@@ -297,6 +344,19 @@ $rate_all" ;;
 	rate_redis) extra="$(only none)
 $rate_all
 redis = unix:$W/redis.sock" ;;
+	all) extra="[spf]
+egress_ips = 192.0.2.10" ;;
+	all_rate_memory) extra="[spf]
+egress_ips = 192.0.2.10
+$rate_all" ;;
+	all_rate_redis_unix) extra="[spf]
+egress_ips = 192.0.2.10
+$rate_all
+redis = unix:$W/redis.sock" ;;
+	all_rate_redis_tcp) extra="[spf]
+egress_ips = 192.0.2.10
+$rate_all
+redis = redis://127.0.0.1:$redis_tcp/0" ;;
 	*) extra="$(only "$c")
 [spf]
 egress_ips = 192.0.2.10" ;;
@@ -326,7 +386,19 @@ done
 echo "(none = every check off: the pipeline, the decision line and the protocol; each other row"
 echo " adds one check, dkim signing rsa-2048, spf/dmarc through the warm cache; rate_memory and"
 echo " rate_redis: all eight [rate] limits set (never reached) for SASL user alice, the sender,"
-echo " its domain and the IP, every other check off: one store call at MAIL and one at RCPT)"
+echo " its domain and the IP, every other check off: one store call at MAIL and one at RCPT;"
+echo " all = every check with signing; all_rate_*: every check plus the eight limits, the store"
+echo " in process, in Redis on a unix socket, in Redis over loopback TCP)"
+for r in all_rate_redis_unix all_rate_redis_tcp; do
+	[ -n "${ccpu[$r]:-}" ] || continue
+	awk -v name="$r" -v cm="${ccpu[all_rate_memory]}" -v cr="${ccpu[$r]}" \
+	    -v rm="${crate[all_rate_memory]}" -v rr="${crate[$r]}" \
+	    -v pm="${clat[all_rate_memory]#* }" -v pr="${clat[$r]#* }" 'BEGIN {
+		printf "issue 16 target, %s against all_rate_memory: CPU %+d us/msg (<= 100), " \
+		       "p99 %+.2f ms (<= 1), throughput %.1f%% of in-process (>= 90): %s\n", name,
+		       cr - cm, pr - pm, 100 * rr / rm,
+		       (cr - cm <= 100 && pr - pm <= 1 && rr >= 0.9 * rm) ? "met" : "NOT met" }'
+done
 echo
 [ -f "$W/redis.pid" ] && kill "$(cat "$W/redis.pid")" 2>/dev/null
 [ "${BENCH_CHECKS_ONLY:-0}" = 1 ] && exit 0

@@ -27,6 +27,7 @@
 #include <grp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,7 +45,9 @@
 #include "control.h"
 #include "core/config.h"
 #include "auth/dkim.h"
+#include "auth/dkim_rotate.h"
 #include "core/log.h"
+#include "core/memory.h"
 #include "core/verdict.h"
 #include "dns/watch.h"
 
@@ -116,6 +119,28 @@ sigwait(const sigset_t *set, int *sig)
 		*sig = s;
 		return 0;
 	}
+}
+
+/*
+ * SIGHUP, SIGTERM and SIGINT blocked in the main thread before any other
+ * thread starts (libunbound's, from loading the configuration and the
+ * DKIM key check at start-up; -n and -d unblock them again), so
+ * that every thread inherits the mask and only libmilter's signal thread
+ * takes them.  libmilter blocks them itself in smfi_main(), too late for
+ * threads started before: the kernel gave a SIGHUP to one of those, and
+ * its default action ended the daemon instead of a reload.
+ */
+static void
+block_stop_signals(bool block)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL) != 0)
+		pf_fatal("cannot block SIGHUP, SIGTERM and SIGINT");
 }
 
 /* Linux copies TCP_NODELAY from a listener to every accepted socket. */
@@ -237,6 +262,7 @@ main(int argc, char **argv)
 	char *control_path;
 	int ch, rc, control_fd = -1;
 
+	pf_memory_tune();	/* before any thread: see core/memory.c */
 	while ((ch = getopt(argc, argv, "c:dfnp:h")) != -1) {
 		switch (ch) {
 		case 'c': config_path = optarg; break;
@@ -249,7 +275,10 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	/* the daemon, not -n or -d, records and makes DKIM key switches */
+	pf_dkim_rotation_act(!check_only && !dump);
 
+	block_stop_signals(true);	/* loading may start threads */
 	err = g_string_new(NULL);
 	if ((cfg = pf_config_load(config_path, err)) == NULL) {
 		fputs(err->str, stderr);
@@ -260,6 +289,7 @@ main(int argc, char **argv)
 	}
 	g_string_free(err, TRUE);
 	if (check_only || dump) {
+		block_stop_signals(false);
 		if (check_only)
 			printf("%s: configuration OK\n", config_path);
 		else

@@ -39,11 +39,7 @@ chmod 600 "$W"/*.pem
 for k in good nokey mismatch short; do echo "$k $k.test:s1:$W/$k.pem"; done > "$W/keytable"
 for k in good nokey mismatch short; do echo "$k.test $k"; done > "$W/signingtable"
 pf_knot_start "$W/zones" "$W/knot" || skip_all "cannot start knotd"
-# libunbound answers the documentation ranges' reverse zones itself
-# (RFC 6303 defaults) unless told not to
-{ printf 'server:\n  local-zone: "test." nodefault\n  local-zone: "2.0.192.in-addr.arpa." nodefault\n'
-  printf '  local-zone: "8.b.d.0.1.0.0.2.ip6.arpa." nodefault\n  do-not-query-localhost: no\n'
-  printf 'forward-zone:\n  name: "."\n  forward-addr: 127.0.0.1@%s\n' "$PF_DNS_PORT"; } > "$W/unbound.conf"
+cp "$W/knot/unbound.conf" "$W/unbound.conf"	# reverse zones answered by knot
 
 conf() {	# FILE EGRESS [extra]
 	{ printf '[dns]\nconfig_file = %s/unbound.conf\ntimeout = 1500\n' "$W"

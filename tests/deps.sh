@@ -7,7 +7,8 @@ clang libclang-rt-14-dev postfix swaks libmilter-dev libspf2-dev libopendkim-dev
 libssl-dev libgmime-3.0-dev libpsl-dev libunbound-dev libevent-dev libinih-dev
 libcmocka-dev libhiredis-dev redis-server libarchive-dev libicu-dev libidn2-dev opendkim opendkim-tools miltertest python3-dkim
 python3-dnspython python3-yaml python3-spf knot knot-dnsutils rsyslog valgrind cppcheck
-procps psmisc iproute2 bsdextrautils util-linux openssl"
+procps psmisc iproute2 bsdextrautils util-linux openssl m4
+dpkg-dev debhelper lintian fakeroot"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -23,6 +24,9 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 fi
+# Sendmail is never installed (Debian's packages conflict with postfix):
+# tests/integration/sendmail-lib.sh fetches them with apt-get download and
+# unpacks them into a private prefix under /var/cache/preflight-tests.
 # The packages' own daemons are not ours: the tests start private instances.
 for s in postfix opendkim knot rsyslog redis-server; do
 	if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q "$s" 2>/dev/null; then

@@ -168,6 +168,33 @@ like "$(cat "$T/a.log")" "warning: reload: $T/a.conf:3: unknown key \"nonsense\"
 like "$(cat "$T/a.log")" "keeping the old configuration" "bad reload: old configuration kept"
 run a size-body.lua "-D want=accept"; ok $? "old limit (100K) still in force"
 
+# threads started before libmilter's (libunbound's, for the DKIM key
+# check at start) block SIGHUP too, else the kernel may hand a reload
+# signal to one of them and its default action ends the daemon
+. "$S/tests/ports.sh"
+"$B/tools/preflight" dkim keygen --type rsa --domain k.example.test --selector s1 \
+	--out "$T/k.pem" > /dev/null 2>&1
+chown nobody "$T/k.pem" 2>/dev/null
+start_milter k "$(printf '%s' "$common" | sed 's/PIDNAME/k/')
+socket = unix:$T/k.sock
+[dns]
+upstreams = 127.0.0.1@$(pf_free_port)
+timeout = 300
+[dkim]
+domain = k.example.test
+selector = s1
+key_file = $T/k.pem"
+for _ in $(seq 1 50); do grep -q "published record" "$T/k.log" && break; sleep 0.1; done
+n=0
+for t in /proc/"$pid_k"/task/*; do
+	m=$(sed -n 's/^SigBlk:[[:space:]]*//p' "$t/status")
+	[ $((0x$m & 1)) = 0 ] && n=$((n + 1))
+done
+is "$n" 1 "with DNS threads running, only libmilter's signal thread takes SIGHUP"
+kill -HUP "$pid_k"
+for _ in $(seq 1 50); do grep -q "reloaded configuration" "$T/k.log" && break; sleep 0.1; done
+ok "$(kill -0 "$pid_k"; echo $?)" "and a SIGHUP reloads it (still running)"
+
 # SIGTERM: clean exit
 kill -TERM "$pid_a"
 st=1

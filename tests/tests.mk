@@ -15,7 +15,7 @@ UNIT_LDADD = $(POLICY_LIBS) $(CMOCKA_LIBS)
 if HAVE_CMOCKA
 UNIT_TESTS = tests/test_config tests/test_size tests/test_verdict tests/test_dmarc \
 	tests/test_reencode tests/test_dkim tests/test_links tests/test_spf tests/test_from tests/test_dnsbl \
-	tests/test_rate
+	tests/test_rate tests/test_dkim_rotate
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 endif
@@ -35,6 +35,9 @@ tests_test_reencode_LDADD = $(UNIT_LDADD)
 tests_test_dkim_SOURCES = tests/test_dkim.c tests/testutil.c tests/testutil.h
 tests_test_dkim_CFLAGS = $(UNIT_CFLAGS)
 tests_test_dkim_LDADD = $(UNIT_LDADD)
+tests_test_dkim_rotate_SOURCES = tests/test_dkim_rotate.c tests/testutil.c tests/testutil.h
+tests_test_dkim_rotate_CFLAGS = $(UNIT_CFLAGS)
+tests_test_dkim_rotate_LDADD = $(UNIT_LDADD)
 tests_test_spf_SOURCES = tests/test_spf.c tests/testutil.c tests/testutil.h
 tests_test_spf_CFLAGS = $(UNIT_CFLAGS)
 tests_test_spf_LDADD = $(UNIT_LDADD)
@@ -64,16 +67,22 @@ INTEGRATION_TESTS = tests/integration/postfix.sh tests/integration/faults.sh \
 	tests/integration/load.sh tests/integration/dmarc.sh tests/integration/from.sh \
 	tests/integration/rcpt-domain.sh tests/integration/reputation.sh \
 	tests/integration/rate.sh tests/integration/rate-cluster.sh \
+	tests/integration/debian-package.sh \
+	tests/integration/opendkim.sh \
+	tests/integration/sendmail.sh \
+	tests/integration/dkim-rotate.sh \
 	tests/integration/reencode.sh
 SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh tests/dkim.sh \
-	tests/reencode.sh \
+	tests/dkim-rotate.sh tests/reencode.sh \
 	tests/from.sh tests/content.sh \
 	tests/source-rules.sh tests/hardening.sh tests/spf-dmarc.sh tests/spf-diff.sh \
 	tests/dmarc9989.sh tests/rcpt-domain.sh tests/check-domain.sh tests/rate.sh \
-	tests/static-analysis.sh
+	tests/static-analysis.sh \
+	tests/demo.sh \
+	tests/opendkim-convert.sh
 TESTS += $(SCRIPT_TESTS) $(INTEGRATION_TESTS)
 EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh \
-	tests/integration/smtp.py tests/deps.sh tests/run-all.sh tests/tap.sh \
+	tests/integration/sendmail-lib.sh tests/integration/smtp.py tests/deps.sh tests/run-all.sh tests/tap.sh \
 	tests/data tests/milter tests/knot.sh tests/ports.sh tests/dkim-verify.py \
 	tests/content-corpus.py tests/lsan.supp tests/spf-diff.py tests/spf-diff \
 	tests/from-corpus.py tests/reencode-corpus.py tests/reencode-check.py

@@ -11,7 +11,10 @@
  *	preflight dkim record --key FILE --domain D --selector S
  *		prints the TXT record of an existing key;
  *	preflight dkim check [-c CONFIG]
- *		compares every configured key with its published record.
+ *		compares every configured key with its published record,
+ *		and reports each key rotation;
+ *	preflight dkim rotate ...
+ *		starts a key rotation (dkimrotate.c).
  *	The record is printed in zone-file syntax, split into strings of at
  *	most 255 bytes as DNS requires.
  */
@@ -107,11 +110,13 @@ pf_cmd_dkim(int argc, char **argv)
 	pf_config *cfg;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: preflight dkim keygen|record|check "
-			"[options]\n");
+		fprintf(stderr, "usage: preflight dkim keygen|record|check|"
+			"rotate [options]\n");
 		return 2;
 	}
 	cmd = argv[1];
+	if (strcmp(cmd, "rotate") == 0)
+		return pf_cmd_dkim_rotate(argc, argv);	/* dkimrotate.c */
 	optind = 2;
 	while ((ch = getopt_long(argc, argv, "t:b:d:s:o:k:c:", longopts,
 				 NULL)) != -1) {

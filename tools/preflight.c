@@ -4,6 +4,7 @@
  * SYNOPSIS
  *	preflight scan [options] [FILE]
  *	preflight config [--sample | --defaults | --check] [-c FILE]
+ *	preflight config --from-opendkim OPENDKIM.CONF
  *	preflight spf [options] DOMAIN IP
  *	preflight dmarc [-c FILE] [--json] DOMAIN
  *	preflight check-domain [-c FILE] [--json] DOMAIN...
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/memory.h"
 #include "tools.h"
 
 static int
@@ -26,6 +28,7 @@ usage(void)
 	      "                      [--json] [--emit FILE] [MESSAGE-FILE]\n"
 	      "       preflight config [--sample | --defaults | --check] "
 	      "[-c FILE]\n"
+	      "       preflight config --from-opendkim OPENDKIM.CONF\n"
 	      "       preflight dmarc [-c FILE] [--json] DOMAIN\n"
 	      "       preflight check-domain [-c FILE] [--json] DOMAIN...\n"
 	      "       preflight rate [-c FILE] show [KEY] | reset KEY\n"
@@ -33,6 +36,8 @@ usage(void)
 	      "--domain D --selector S --out FILE\n"
 	      "       preflight dkim record --key FILE --domain D --selector S\n"
 	      "       preflight dkim check [-c FILE]\n"
+	      "       preflight dkim rotate [-c FILE] --domain D | --entry NAME "
+	      "[--selector S]\n"
 	      "       preflight spf [-c FILE] [--helo NAME] [--sender ADDR] "
 	      "[--json] DOMAIN IP\n", stderr);
 	return 2;
@@ -41,6 +46,7 @@ usage(void)
 int
 main(int argc, char **argv)
 {
+	pf_memory_tune();	/* scan of large messages: see core/memory.c */
 	if (argc < 2)
 		return usage();
 	if (strcmp(argv[1], "scan") == 0)

@@ -17,7 +17,8 @@
  *	deleted ones left out, a re-encoded body instead of the original.  --smtputf8 sends MAIL FROM with SMTPUTF8.
  *
  *	pf_cmd_config() prints the annotated sample configuration, the
- *	defaults, or the effective configuration, or checks a file.
+ *	defaults, or the effective configuration, or checks a file;
+ *	--from-opendkim FILE converts an opendkim.conf (fromopendkim.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -353,6 +354,9 @@ pf_cmd_config(int argc, char **argv)
 			what = CHECK;
 		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
 			path = argv[++i];
+		else if (strcmp(argv[i], "--from-opendkim") == 0 &&
+			 i + 1 < argc && argc == 3)
+			return pf_cmd_from_opendkim(argv[++i]);
 		else {
 			fprintf(stderr, "preflight config: unknown argument "
 				"\"%s\"\n", argv[i]);

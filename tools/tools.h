@@ -5,6 +5,7 @@
  *	int pf_cmd_scan(int argc, char **argv);
  *	int pf_cmd_config(int argc, char **argv);
  *	int pf_cmd_dkim(int argc, char **argv);
+ *	int pf_cmd_dkim_rotate(int argc, char **argv);
  *	int pf_cmd_spf(int argc, char **argv);
  *	int pf_cmd_dmarc(int argc, char **argv);
  *	int pf_cmd_check_domain(int argc, char **argv);
@@ -28,9 +29,11 @@
 
 int pf_cmd_scan(int argc, char **argv);
 int pf_cmd_config(int argc, char **argv);
+int pf_cmd_from_opendkim(const char *path);	/* fromopendkim.c */
 int pf_cmd_dns_lookup(int argc, char **argv);
 int pf_cmd_spf_eval(int argc, char **argv);
 int pf_cmd_dkim(int argc, char **argv);
+int pf_cmd_dkim_rotate(int argc, char **argv);
 int pf_cmd_spf(int argc, char **argv);
 
 /* dnscmd.c: load the configuration at path and its SPF handle; on

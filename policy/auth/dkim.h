@@ -20,6 +20,7 @@
  *	pf_dkim_pub pf_dkim_compare_record(const pf_dkim_key *key,
  *					   const char *record, GString *why);
  *	int pf_dkim_check_all(pf_config *cfg, FILE *report);
+ *	char *pf_dkim_record_tag(const char *record, const char *tag);
  * DESCRIPTION
  *	pf_dkim_keys_load() reads every key the [dkim] section names (the
  *	simple domain/selector/key_file form, a second selector, and
@@ -30,11 +31,16 @@
  *	The result hangs off the configuration (dc->keys) and is immutable
  *	but for each key's published-key cache, which has its own lock.
  *
+ *	A key with a rotation state file beside it (dkim_rotate.h) has its
+ *	pending key loaded with it.
+ *
  *	pf_dkim_keys_for() returns the keys to sign mail from address with
  *	(a new array of borrowed pointers; NULL when none): for the simple
  *	form, when address's domain is dc->domain or below it; else the
  *	SigningTable: exact "user@domain", then "domain", then each parent
  *	as ".parent", or with refile: the first wildcard pattern matching.
+ *	Each key is the one signing now: a rotated key's new key after the
+ *	switch.
  *
  *	pf_dkim_published() compares the key's public half with the TXT
  *	record at selector._domainkey.domain, looked up through the shared
@@ -53,7 +59,12 @@
  *	pf_dkim_check_all() checks every key of a configuration now (at
  *	start, on reload, and for "preflight dkim check"), logging each
  *	outcome, optionally writing one line per key to report, and returns
- *	the number of keys whose record is wrong or missing.
+ *	the number of keys whose record is wrong or missing; a key being
+ *	rotated has its pending selector checked too, and its state
+ *	reported.  pf_dkim_record_tag() is the value of tag in a "k=v; k=v"
+ *	record, blanks removed (caller frees; NULL when absent).
+ *	pf_dkim_published() also checks the pending selector of a key being
+ *	rotated, and may switch (dkim_rotate.h).
  */
 #ifndef PF_DKIM_H
 #define PF_DKIM_H
@@ -76,6 +87,8 @@ typedef enum pf_dkim_pub {
 	PF_DKIM_PUB_TEMPFAIL,	/* DNS trouble: not known */
 } pf_dkim_pub;
 
+typedef struct pf_dkim_rotation pf_dkim_rotation;	/* dkim_rotate.h */
+
 typedef struct pf_dkim_key {
 	char *name;		/* KeyTable name, or "simple"/"simple2" */
 	char *domain;
@@ -93,6 +106,7 @@ typedef struct pf_dkim_key {
 	time_t checked;
 	pf_dkim_pub status;
 	char *status_why;
+	pf_dkim_rotation *rotation;	/* borrowed: its key rotation, or NULL */
 } pf_dkim_key;
 
 struct pf_dkim_keys {
@@ -105,6 +119,7 @@ struct pf_dkim_keys {
 	GHashTable *exact;		/* key -> GPtrArray * of keys */
 	GPtrArray *nets;		/* GInetAddressMask * */
 	void *lib;			/* DKIM_LIB *, one per configuration */
+	GPtrArray *rotations;		/* pf_dkim_rotation *, owned */
 };
 
 typedef pf_dns_status (*pf_dkim_txt_lookup)(void *arg, const char *name,
@@ -125,6 +140,7 @@ pf_dkim_pub pf_dkim_published_via(pf_dkim_key *key, pf_dkim_txt_lookup lookup,
 pf_dkim_pub pf_dkim_compare_record(const pf_dkim_key *key, const char *record,
 				   GString *why);
 const char *pf_dkim_pub_name(pf_dkim_pub st);
+char *pf_dkim_record_tag(const char *record, const char *tag);
 int pf_dkim_check_all(pf_config *cfg, FILE *report);
 
 #endif

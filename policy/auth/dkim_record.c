@@ -12,6 +12,7 @@
 #include <openssl/x509.h>
 
 #include "auth/dkim.h"
+#include "auth/dkim_rotate.h"
 #include "core/log.h"
 #include "dns/resolver.h"
 
@@ -27,8 +28,8 @@ pf_dkim_pub_name(pf_dkim_pub st)
 }
 
 /* Value of tag in a "k=v; k=v" record, white space removed; NULL if absent. */
-static char *
-record_tag(const char *record, const char *tag)
+char *
+pf_dkim_record_tag(const char *record, const char *tag)
 {
 	gchar **parts = g_strsplit(record, ";", -1);
 	char *value = NULL;
@@ -136,9 +137,12 @@ pf_dkim_pub
 pf_dkim_compare_record(const pf_dkim_key *key, const char *record,
 		       GString *why)
 {
-	char *p = record_tag(record, "p"), *k = record_tag(record, "k");
-	char *t = record_tag(record, "t"), *h = record_tag(record, "h");
-	char *v = record_tag(record, "v"), *svc = record_tag(record, "s");
+	char *p = pf_dkim_record_tag(record, "p");
+	char *k = pf_dkim_record_tag(record, "k");
+	char *t = pf_dkim_record_tag(record, "t");
+	char *h = pf_dkim_record_tag(record, "h");
+	char *v = pf_dkim_record_tag(record, "v");
+	char *svc = pf_dkim_record_tag(record, "s");
 	const char *want_k = key->ed25519 ? "ed25519" : "rsa";
 	pf_dkim_pub st = PF_DKIM_PUB_OK;
 
@@ -187,7 +191,8 @@ pf_dkim_compare_record(const pf_dkim_key *key, const char *record,
 static bool
 is_key_record(const char *rec)
 {
-	char *v = record_tag(rec, "v"), *p = record_tag(rec, "p");
+	char *v = pf_dkim_record_tag(rec, "v");
+	char *p = pf_dkim_record_tag(rec, "p");
 	bool yes = p != NULL || (v && strcmp(v, "DKIM1") == 0);
 
 	g_free(v);
@@ -209,6 +214,8 @@ pf_dkim_published(pf_dkim_key *key, pf_resolver *r, unsigned interval,
 		g_string_printf(why, "no resolver");
 		return PF_DKIM_PUB_TEMPFAIL;
 	}
+	if (key->rotation)	/* the pending selector, at the same pace */
+		(void)pf_dkim_rotation_poll(key->rotation, r, interval);
 	return pf_dkim_published_via(key, resolver_txt, r, interval,
 				     time(NULL), why);
 }
@@ -298,9 +305,22 @@ pf_dkim_check_all(pf_config *cfg, FILE *report)
 
 	for (guint i = 0; keys && i < keys->keys->len; i++) {
 		pf_dkim_key *k = keys->keys->pdata[i];
+		pf_dkim_rotation *rot = k->rotation;
 		pf_dkim_pub st;
 		long age_days;
 
+		if (rot && rot->configured == k) {	/* the pending key now */
+			g_mutex_lock(&rot->new_key->lock);
+			rot->new_key->checked = 0;
+			g_mutex_unlock(&rot->new_key->lock);
+			if (pf_dkim_rotation_poll(rot, pf_config_resolver(cfg),
+			    (unsigned)cfg->dkim.key_check_interval) ==
+			    PF_DKIM_ROT_WRONG)
+				bad++;	/* the pending record is another key */
+			k = pf_dkim_rotation_active(k);	/* the one signing */
+		} else {
+			rot = NULL;
+		}
 		g_mutex_lock(&k->lock);
 		k->checked = 0;		/* ask DNS now */
 		g_mutex_unlock(&k->lock);
@@ -324,6 +344,7 @@ pf_dkim_check_all(pf_config *cfg, FILE *report)
 				fprintf(report, "  publish: %s._domainkey.%s TXT "
 				    "\"%s\"\n", k->selector, k->domain,
 				    k->record);
+			pf_dkim_rotation_report(rot, report, time(NULL));
 		}
 	}
 	g_string_free(why, TRUE);

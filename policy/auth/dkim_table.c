@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 
 #include "auth/dkim.h"
+#include "auth/dkim_rotate.h"
 #include "core/log.h"
 
 /* One line a call; returns false at end of file. */
@@ -186,6 +187,14 @@ load_signing_table(pf_dkim_keys *keys, const char *spec, GString *err)
 	return rc;
 }
 
+static void
+rotation_unref(gpointer p)
+{
+	pf_dkim_rotation *rot = p;
+
+	pf_dkim_rotation_free(&rot);
+}
+
 static pf_dkim_keys *
 keys_new(void)
 {
@@ -199,6 +208,7 @@ keys_new(void)
 	keys->exact = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					    ptr_array_unref);
 	keys->nets = g_ptr_array_new_with_free_func(g_object_unref);
+	keys->rotations = g_ptr_array_new_with_free_func(rotation_unref);
 	return keys;
 }
 
@@ -324,6 +334,10 @@ pf_dkim_keys_load(pf_dkim_conf *dc, GString *err)
 		    load_signing_table(keys, dc->signing_table, err) < 0)
 			rc = -1;
 	}
+	for (guint i = 0; rc == 0 && i < keys->keys->len; i++)
+		if (pf_dkim_rotation_attach(keys, keys->keys->pdata[i], dc,
+					    err) < 0)
+			rc = -1;	/* a state file that does not parse */
 	if (rc < 0) {
 		pf_dkim_keys_free(&keys);
 		return -1;
@@ -345,18 +359,20 @@ pf_dkim_keys_free(pf_dkim_keys **kp)
 	g_ptr_array_unref(keys->pattern_keys);
 	g_hash_table_destroy(keys->exact);
 	g_ptr_array_unref(keys->nets);
+	g_ptr_array_unref(keys->rotations);
 	g_ptr_array_unref(keys->keys);
 	g_free(keys->simple_domain);
 	g_free(keys);
 }
 
+/* The keys signing now: a rotated key's new key once switched. */
 static GPtrArray *
 copy_list(const GPtrArray *list)
 {
 	GPtrArray *out = g_ptr_array_new();
 
 	for (guint i = 0; i < list->len; i++)
-		g_ptr_array_add(out, list->pdata[i]);
+		g_ptr_array_add(out, pf_dkim_rotation_active(list->pdata[i]));
 	return out;
 }
 

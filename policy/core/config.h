@@ -194,6 +194,7 @@ typedef struct pf_dkim_conf {
 	unsigned long key_check_interval;	/* seconds, 0: never */
 	pf_action key_check_action;	/* published key missing/different */
 	pf_repair_action unsafe_body_action; /* body a relay would rewrite */
+	unsigned long rotation_delay;	/* seconds a new key is seen first */
 	pf_dkim_keys *keys;		/* loaded by configure() */
 } pf_dkim_conf;
 

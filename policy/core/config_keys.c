@@ -263,6 +263,12 @@ const conf_key pf_conf_keys[] = {
 	 "Seconds between checks that the published selector._domainkey "
 	 "record matches each private key (at start, on reload, then at this "
 	 "interval); 0 disables the check."},
+	{"dkim", "rotation_delay", CT_UINT, OFF(dkim.rotation_delay),
+	 "172800", 0, 31536000,
+	 "Seconds between the first key check that finds a rotated key's new "
+	 "selector published and matching and the switch to it (\"preflight "
+	 "dkim rotate\"), so that DNS secondaries and receivers' caches have "
+	 "it first."},
 	{"dkim", "key_check_action", CT_ACTION, OFF(dkim.key_check_action),
 	 "tempfail", 0, 0,
 	 "Action for mail that would be signed with a key whose published "

@@ -24,24 +24,39 @@ line_len(const unsigned char *p, size_t avail, size_t *eol)
 	return len;
 }
 
-/* Body with CRLF line ends, in chunks, as an MTA sends it. */
+/*
+ * Body with CRLF line ends, in chunks of FEED_CHUNK octets, as an MTA sends
+ * it: whole runs between line ends are copied at once (a bare LF gains its
+ * CR), not one octet at a time.
+ */
 static void
 feed_body(pf_pipeline *pl, const unsigned char *p, size_t len)
 {
-	GByteArray *chunk = g_byte_array_sized_new(FEED_CHUNK + 2);
+	unsigned char *chunk = g_malloc(FEED_CHUNK + 2);
+	size_t used = 0, i = 0;
 
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
-			g_byte_array_append(chunk, (const guint8 *)"\r", 1);
-		g_byte_array_append(chunk, &p[i], 1);
-		if (chunk->len >= FEED_CHUNK) {
-			pf_pipeline_body(pl, chunk->data, chunk->len);
-			g_byte_array_set_size(chunk, 0);
+	while (i < len) {
+		size_t avail = MIN(len - i, FEED_CHUNK - used);
+		const unsigned char *lf = memchr(p + i, '\n', avail);
+		size_t n = lf ? (size_t)(lf - (p + i)) : avail;
+
+		memcpy(chunk + used, p + i, n);
+		used += n;
+		i += n;
+		if (lf) {
+			if (i == 0 || p[i - 1] != '\r')
+				chunk[used++] = '\r';
+			chunk[used++] = '\n';
+			i++;
+		}
+		if (used >= FEED_CHUNK) {
+			pf_pipeline_body(pl, chunk, used);
+			used = 0;
 		}
 	}
-	if (chunk->len)
-		pf_pipeline_body(pl, chunk->data, chunk->len);
-	g_byte_array_free(chunk, TRUE);
+	if (used)
+		pf_pipeline_body(pl, chunk, used);
+	g_free(chunk);
 }
 
 pf_verdict *

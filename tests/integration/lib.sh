@@ -11,6 +11,7 @@
 #   pf_start_sink               smtp-sink storing each message in $PF_TMP/sink/ (before Postfix)
 #   pf_sink_count | pf_sink_files | pf_sink_wait N [SECS]
 #   pf_start_postfix [MILTER]   private Postfix on 127.0.0.1:$PF_SMTP_PORT relaying to the sink
+#                               (main.cf ends with the lines of $PF_POSTFIX_CONF, if set)
 #   pf_postfix_cmd ARGS         postfix -c <private dir> ARGS
 #   pf_sendmail ARGS            sendmail(1) of the private instance
 #   pf_start_knot ZONE_DIR      knot on 127.0.0.1:$PF_DNS_PORT serving ZONE_DIR/*.zone
@@ -28,7 +29,9 @@
 # over /dev/log there only, so that two test runs at once (two worktrees,
 # a developer beside CI) never read each other's lines or kill each
 # other's rsyslogd.  The namespace shares the file systems otherwise.
-if [ "${PREFLIGHT_INTEGRATION:-0}" = 1 ] && [ "$(id -u)" = 0 ] && [ -z "${PF_MOUNT_NS:-}" ] &&
+# (The bench sources this file too.)  Unlinking /dev/log outside would
+# detach every namespace's bind, so only a machine without unshare does.
+if [ "$(id -u)" = 0 ] && [ -z "${PF_MOUNT_NS:-}" ] &&
    command -v unshare >/dev/null 2>&1 && unshare -m --propagation private true 2>/dev/null; then
 	PF_MOUNT_NS=1 exec unshare -m --propagation private /bin/bash "$0" "$@"
 fi
@@ -208,6 +211,7 @@ milter_end_of_data_macros = i
 disable_mime_output_conversion = yes
 alias_maps =
 alias_database =
+${PF_POSTFIX_CONF:-}
 EOC
 	_pf_postfix="$d/etc"
 	for try in 1 2; do

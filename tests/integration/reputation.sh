@@ -16,10 +16,7 @@ pf_start_sink
 mkdir -p "$PF_TMP/zones"
 cp "$S"/tests/data/dnsdomain/*.zone "$PF_TMP/zones/"
 pf_start_knot "$PF_TMP/zones"
-# with the documentation ranges' reverse zones answered by knot, not by
-# libunbound's RFC 6303 defaults
-{ printf 'server:\n  local-zone: "test." nodefault\n  local-zone: "2.0.192.in-addr.arpa." nodefault\n'
-  printf '  do-not-query-localhost: no\nforward-zone:\n  name: "."\n  forward-addr: 127.0.0.1@%s\n' "$PF_DNS_PORT"; } > "$PF_TMP/unbound.conf"
+pf_unbound_conf "$PF_TMP/unbound.conf"	# the reverse zones answered by knot
 pf_milter_conf "[dns]
 config_file = $PF_TMP/unbound.conf
 timeout = 1000
