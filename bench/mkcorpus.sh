@@ -1,7 +1,9 @@
 #!/bin/sh
 # mkcorpus.sh DIR - the benchmark corpus, deterministic (seeded bytes):
 # small.eml ~2 KB text, typical.eml ~20 KB with a PDF-like attachment,
-# large.eml ~5 MB attachment.  From/To in bench.test.
+# large.eml ~5 MB attachment, longhtml.eml ~5 MB whose HTML part is one
+# line (7bit, as applications write it: [dkim] unsafe_body_action =
+# reencode re-encodes it).  From/To in bench.test.
 set -e
 d=$1
 mkdir -p "$d"
@@ -15,3 +17,8 @@ att() {	# name subject size seed
 }
 att typical typical 14000 1
 att large large 3800000 2
+{ hdr longhtml; printf 'Content-Type: multipart/alternative; boundary="aa"\n\n--aa\nContent-Type: text/plain; charset=us-ascii\n\nThe newsletter, as text.\n--aa\nContent-Type: text/html; charset=us-ascii\nContent-Transfer-Encoding: 7bit\n\n'
+  /usr/bin/python3 -c 'import sys; row = "".join("<td class=\"c%d\" style=\"padding:4px\">item %d = offer</td>" % (i % 9, i) for i in range(200)); out = "<html><body><table>"; n = 0
+while len(out) < 5000000: out += "<tr>" + row + "</tr>"; n += 1
+sys.stdout.write(out + "</table></body></html>")'
+  printf '\n--aa--\n'; } > "$d/longhtml.eml"

@@ -13,6 +13,7 @@
 #include "core/check.h"
 #include "reply.h"
 #include "core/pipeline.h"
+#include "content/reencode.h"
 
 #define PF_NOREPLY_STEPS (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | \
 			  SMFIP_NR_BODY)
@@ -324,9 +325,11 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	unsigned long want = 0;
 	conn_ctx *cc;
 
-	pf_config_unref(&cfg);
+	/* the right to replace the body only when a key may re-encode it:
+	 * an MTA may handle mail for a filter with that right less cheaply */
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE |
-		     SMFIF_CHGBODY);
+		     (pf_reencode_enabled(cfg) ? SMFIF_CHGBODY : 0));
+	pf_config_unref(&cfg);
 	if ((stages & (PF_STAGE_HEADER | PF_STAGE_EOM | PF_STAGE_FINAL)) == 0)
 		want |= SMFIP_NOHDRS;
 	if ((stages & (PF_STAGE_EOH | PF_STAGE_EOM | PF_STAGE_FINAL)) == 0)

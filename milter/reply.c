@@ -7,6 +7,8 @@
 
 #include "reply.h"
 
+#define REPLACE_CHUNK 65536
+
 /* libmilter drops a reply containing a lone "%": write it "%%". */
 static char *
 escape_percent(const char *line)
@@ -84,6 +86,23 @@ apply_deletions(SMFICTX *ctx, const pf_message *msg)
 	return rc;
 }
 
+/* The re-encoded body (content/reencode.h), in 64 KB chunks. */
+static int
+replace_body(SMFICTX *ctx, const pf_message *msg)
+{
+	const GByteArray *b = msg->new_body;
+
+	for (gsize off = 0; off < b->len; off += REPLACE_CHUNK)
+		if (smfi_replacebody(ctx, b->data + off, (int)MIN(
+		    (gsize)REPLACE_CHUNK, b->len - off)) != MI_SUCCESS) {
+			pf_error("%s: cannot replace the body (was SMFIF_CHGBODY "
+			    "negotiated?)", msg->queue_id ? msg->queue_id :
+			    "NOQUEUE");
+			return -1;
+		}
+	return 0;
+}
+
 static int
 apply_edits(SMFICTX *ctx, const pf_message *msg, const pf_verdict *v)
 {
@@ -104,6 +123,8 @@ apply_edits(SMFICTX *ctx, const pf_message *msg, const pf_verdict *v)
 			return -1;
 		}
 	}
+	if (msg->new_body && replace_body(ctx, msg) < 0)
+		return -1;
 	if (v->action == PF_ACTION_QUARANTINE &&
 	    smfi_quarantine(ctx, v->quarantine_reason) != MI_SUCCESS) {
 		pf_error("%s: cannot quarantine message",
@@ -138,7 +159,8 @@ pf_milter_apply(SMFICTX *ctx, const pf_message *msg, pf_verdict *v)
 		g_strlcpy(v->dsn, "4.3.0", sizeof(v->dsn));
 		g_ptr_array_set_size(v->reply, 0);
 		g_ptr_array_add(v->reply, g_strdup("preflight could not add "
-		    "its headers to the message; try again later"));
+		    "its headers to the message (or replace its body); try "
+		    "again later"));
 		(void)set_reply(ctx, v);
 		return SMFIS_TEMPFAIL;
 	}

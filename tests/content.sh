@@ -29,9 +29,13 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 python3 "$top_srcdir/tests/content-corpus.py" "$tmp/corpus" || {
 	echo "Bail out! corpus generator failed"; exit 1; }
+# long_line_action = reject, the old default: the corpus's long line must
+# be refused with its code (reencode, the default now: tests/reencode.sh)
 cat >"$tmp/base.conf" <<EOF
 [text]
 phrases = $tmp/corpus/phrases
+[structure]
+long_line_action = reject
 EOF
 scan() {	# scan CONFIG FILE [RCPT] -> JSON on stdout
 	"$PREFLIGHT" scan --json -c "$1" --from alice@example.com \

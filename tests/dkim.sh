@@ -190,24 +190,26 @@ printf 'From: carol@example.com\nSubject: x\n\nx\n' > "$T/carol.eml"
 "$PF" scan -c "$T/tab2.conf" --client-ip 127.0.0.1 --emit "$T/tab3.out" "$T/carol.eml" >/dev/null
 like "$(cat "$T/tab3.out")" "s=r1" "exact SigningTable: then the domain entry"
 
-# unsafe body: a line a relay would break
+# unsafe body: a line a relay would break (unsafe_body_action = tempfail,
+# the old default: reencode, the default now, is tests/reencode.sh's)
+sed 's/^key_check_interval = 0$/&\nunsafe_body_action = tempfail/' "$T/pf.conf" > "$T/tf.conf"
 { printf 'From: alice@example.com\nSubject: long\n\n'; head -c 1200 /dev/zero | tr '\0' 'a'; printf '\n'; } > "$T/long.eml"
-out=$("$PF" scan -c "$T/pf.conf" --client-ip 127.0.0.1 "$T/long.eml")
+out=$("$PF" scan -c "$T/tf.conf" --client-ip 127.0.0.1 "$T/long.eml")
 like "$out" "action=tempfail stage=eom code=451 dsn=4\.6\.0 reasons=dkim\.unsafe-body" "1200-octet line: 451 4.6.0 dkim.unsafe-body"
 like "$out" "reply: 451-4\.6\.0 The body has a line of 1200 octets" "the reply says what is wrong"
 printf 'From: alice@example.com\nSubject: mixed\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary="b"\n\n--b\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\ncaf\303\251\n--b\nContent-Type: text/html; charset=utf-8\n\n<p>caf\303\251</p>\n--b--\n' > "$T/part8.eml"
-out=$("$PF" scan -c "$T/pf.conf" --client-ip 127.0.0.1 "$T/part8.eml")
+out=$("$PF" scan -c "$T/tf.conf" --client-ip 127.0.0.1 "$T/part8.eml")
 like "$out" "reasons=dkim\.unsafe-body" "8-bit data in a MIME part without 8bit CTE: unsafe"
 like "$out" "The body has 8-bit data in part 2 \(text/html\) declared 7bit \(no Content-Transfer-Encoding\)" "the reply names the part"
 sed 's/^Content-Type: text\/html; charset=utf-8$/&\nContent-Transfer-Encoding: 8bit/' "$T/part8.eml" > "$T/part8ok.eml"
-"$PF" scan -c "$T/pf.conf" --client-ip 127.0.0.1 --emit "$T/part8ok.out" "$T/part8ok.eml" > "$T/part8ok.verdict"
+"$PF" scan -c "$T/tf.conf" --client-ip 127.0.0.1 --emit "$T/part8ok.out" "$T/part8ok.eml" > "$T/part8ok.verdict"
 unlike "$(cat "$T/part8ok.verdict")" "unsafe-body" "every 8-bit part declared 8bit: safe"
 /usr/bin/python3 "$S/tests/dkim-verify.py" "$T/part8ok.out" "$T/records" >/dev/null
 ok $? "and its signatures verify"
 printf 'From: alice@example.com\nSubject: raw\n\nna\303\257ve\n' > "$T/raw8.eml"
-like "$("$PF" scan -c "$T/pf.conf" --client-ip 127.0.0.1 "$T/raw8.eml")" "8-bit data in .*text/plain.* declared 7bit" "8-bit body without MIME headers: unsafe"
+like "$("$PF" scan -c "$T/tf.conf" --client-ip 127.0.0.1 "$T/raw8.eml")" "8-bit data in .*text/plain.* declared 7bit" "8-bit body without MIME headers: unsafe"
 printf 'From: alice@example.com\nSubject: cr\n\nbare\rcr\n' > "$T/cr.eml"
-like "$("$PF" scan -c "$T/pf.conf" --client-ip 127.0.0.1 "$T/cr.eml")" "The body has 1 bare CR or LF" "bare CR: unsafe"
+like "$("$PF" scan -c "$T/tf.conf" --client-ip 127.0.0.1 "$T/cr.eml")" "The body has 1 bare CR or LF" "bare CR: unsafe"
 sed 's/^key_check_interval = 0$/&\nunsafe_body_action = accept/' "$T/pf.conf" > "$T/anyway.conf"
 out=$("$PF" scan -c "$T/anyway.conf" --client-ip 127.0.0.1 --emit "$T/anyway.out" "$T/part8.eml")
 like "$(head -1 "$T/anyway.out")" "^DKIM-Signature:" "unsafe_body_action = accept: signed anyway"

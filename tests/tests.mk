@@ -14,7 +14,7 @@ UNIT_LDADD = $(POLICY_LIBS) $(CMOCKA_LIBS)
 
 if HAVE_CMOCKA
 UNIT_TESTS = tests/test_config tests/test_size tests/test_verdict tests/test_dmarc \
-	tests/test_dkim tests/test_links tests/test_spf tests/test_from tests/test_dnsbl \
+	tests/test_reencode tests/test_dkim tests/test_links tests/test_spf tests/test_from tests/test_dnsbl \
 	tests/test_rate tests/test_dkim_rotate
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -29,6 +29,9 @@ tests_test_size_LDADD = $(UNIT_LDADD)
 tests_test_dmarc_SOURCES = tests/test_dmarc.c tests/testutil.c tests/testutil.h
 tests_test_dmarc_CFLAGS = $(UNIT_CFLAGS)
 tests_test_dmarc_LDADD = $(UNIT_LDADD)
+tests_test_reencode_SOURCES = tests/test_reencode.c tests/testutil.c tests/testutil.h
+tests_test_reencode_CFLAGS = $(UNIT_CFLAGS)
+tests_test_reencode_LDADD = $(UNIT_LDADD)
 tests_test_dkim_SOURCES = tests/test_dkim.c tests/testutil.c tests/testutil.h
 tests_test_dkim_CFLAGS = $(UNIT_CFLAGS)
 tests_test_dkim_LDADD = $(UNIT_LDADD)
@@ -67,9 +70,10 @@ INTEGRATION_TESTS = tests/integration/postfix.sh tests/integration/faults.sh \
 	tests/integration/debian-package.sh \
 	tests/integration/opendkim.sh \
 	tests/integration/sendmail.sh \
-	tests/integration/dkim-rotate.sh
+	tests/integration/dkim-rotate.sh \
+	tests/integration/reencode.sh
 SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh tests/dkim.sh \
-	tests/dkim-rotate.sh \
+	tests/dkim-rotate.sh tests/reencode.sh \
 	tests/from.sh tests/content.sh \
 	tests/source-rules.sh tests/hardening.sh tests/spf-dmarc.sh tests/spf-diff.sh \
 	tests/dmarc9989.sh tests/rcpt-domain.sh tests/check-domain.sh tests/rate.sh \
@@ -82,7 +86,8 @@ EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh \
 	tests/integration/sendmail-lib.sh tests/integration/smtp.py tests/deps.sh tests/run-all.sh tests/tap.sh \
 	tests/data tests/milter tests/knot.sh tests/ports.sh tests/dkim-verify.py \
 	tests/content-corpus.py tests/lsan.supp tests/spf-diff.py tests/spf-diff \
-	tests/from-corpus.py tests/report-gen.py tests/report-check.py
+	tests/from-corpus.py tests/report-gen.py tests/report-check.py \
+	tests/reencode-corpus.py tests/reencode-check.py
 
 ## the OpenSPF RFC 7208 suite through the SPF layer (about 15 s; needs knot
 ## and python3-yaml): make check-rfc7208

@@ -14,7 +14,7 @@
  *	line the milter logs (--json: one JSON object per decision), with the
  *	reply lines for refusals, and with --emit writes the message as it
  *	would be relayed: added headers in the places the MTA puts them,
- *	deleted ones left out.  --smtputf8 sends MAIL FROM with SMTPUTF8.
+ *	deleted ones left out, a re-encoded body instead of the original.  --smtputf8 sends MAIL FROM with SMTPUTF8.
  *
  *	pf_cmd_config() prints the annotated sample configuration, the
  *	defaults, or the effective configuration, or checks a file;
@@ -202,7 +202,15 @@ emit_message(const char *path, const pf_message *msg, const GByteArray *raw,
 			emit_header(fp, &g_array_index(msg->add_headers,
 					pf_header, i), eol);
 		}
-	if (body_off) {
+	if (msg->new_body) {	/* re-encoded: CRLF written as the file's */
+		const GByteArray *b = msg->new_body;
+
+		fputs(eol, fp);
+		for (guint i = 0; i < b->len; i++)
+			if (b->data[i] != '\r' || i + 1 >= b->len ||
+			    b->data[i + 1] != '\n' || eol[0] == '\r')
+				fputc(b->data[i], fp);
+	} else if (body_off) {
 		fputs(eol, fp);
 		fwrite(raw->data + body_off, 1, raw->len - body_off, fp);
 	}

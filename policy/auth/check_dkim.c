@@ -20,8 +20,13 @@
  *	of the wrong type or another key: key_check_action, 451 4.7.5, the
  *	text names the record to publish) and dkim.unsafe-body (a relay
  *	would rewrite the body after signing: unsafe_body_action, 451
- *	4.6.0).  Signatures are made at the FINAL stage, after the verdict,
- *	and inserted on top as DKIM-Signature headers.  8-bit data is
+ *	4.6.0; with unsafe_body_action = reencode, the default, the unsafe
+ *	parts are re-encoded instead (content/reencode.h) and dkim.reencoded,
+ *	fact reencoded=, names them; what cannot be repaired is tempfailed).
+ *	Signatures are made at the FINAL stage, after the verdict, and
+ *	inserted on top as DKIM-Signature headers; over a re-encoded body
+ *	(msg->new_body) the handles are opened afresh and fed the header
+ *	block as relayed and the new body.  8-bit data is
  *	unsafe in any MIME part not declared 8bit or binary (the parsed
  *	structure, mime.h), or anywhere in a message without MIME headers.
  *
@@ -39,6 +44,7 @@
 #include "auth/dkim.h"
 #include "auth/dmarc.h"
 #include "content/mime.h"
+#include "content/reencode.h"
 #include "dns/resolver.h"
 
 typedef struct dkim_state {
@@ -46,6 +52,7 @@ typedef struct dkim_state {
 	GPtrArray *handles;	/* DKIM *, one per key */
 	char *why_not;		/* why the message is not signed */
 	bool signing;
+	dkim_canon_t hc, bc;
 } dkim_state;
 
 static GMutex lib_lock;
@@ -190,13 +197,125 @@ aligned_keys(pf_message *msg, dkim_state *st)
 }
 
 static void
+feed_header(dkim_state *st, const char *name, const char *value)
+{
+	char *line = g_strdup_printf("%s: %s", name, value);
+
+	for (guint j = 0; j < st->handles->len; j++)
+		(void)dkim_header(st->handles->pdata[j], (unsigned char *)line,
+				  strlen(line));
+	g_free(line);
+}
+
+/* Is the nth field named name (1-based) one a check asked to delete? */
+static bool
+header_deleted(const pf_message *msg, const char *name, unsigned nth)
+{
+	for (guint i = 0; i < msg->del_headers->len; i++) {
+		const pf_header_ref *d = &g_array_index(msg->del_headers,
+							pf_header_ref, i);
+
+		if (d->index == nth && g_ascii_strcasecmp(d->name, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The header block as relayed (edited): prepended fields on top (the
+ * last first, as the MTA inserts them at the top), the fields that came
+ * less the deleted ones, then the appended ones.
+ */
+static void
+feed_edited_headers(const pf_message *msg, dkim_state *st)
+{
+	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal,
+						 g_free, NULL);
+	guint n = msg->add_headers->len;
+
+	for (guint i = n; i-- > 0;)
+		if (g_array_index(msg->add_prepend, gboolean, i)) {
+			const pf_header *h = &g_array_index(msg->add_headers,
+							    pf_header, i);
+
+			feed_header(st, h->name, h->value);
+		}
+	for (guint i = 0; i < msg->headers->len; i++) {
+		const pf_header *h = &g_array_index(msg->headers, pf_header, i);
+		char *key = g_ascii_strdown(h->name, -1);
+		unsigned nth = GPOINTER_TO_UINT(g_hash_table_lookup(seen,
+		    key)) + 1;
+
+		g_hash_table_replace(seen, key, GUINT_TO_POINTER(nth));
+		if (!header_deleted(msg, h->name, nth))
+			feed_header(st, h->name, h->value);
+	}
+	for (guint i = 0; i < n; i++)
+		if (!g_array_index(msg->add_prepend, gboolean, i)) {
+			const pf_header *h = &g_array_index(msg->add_headers,
+							    pf_header, i);
+
+			feed_header(st, h->name, h->value);
+		}
+	g_hash_table_destroy(seen);
+}
+
+/*
+ * One signing handle per key, fed the header block: as it came (at end
+ * of headers), or as relayed (edited, when the body was re-encoded and
+ * the signature is made afresh at the final stage).
+ */
+static int
+open_handles(pf_message *msg, dkim_state *st, DKIM_LIB *lib, bool edited)
+{
+	if (st->handles) {
+		for (guint i = 0; i < st->handles->len; i++)
+			dkim_free(st->handles->pdata[i]);
+		g_ptr_array_set_size(st->handles, 0);
+	} else {
+		st->handles = g_ptr_array_new();
+	}
+	for (guint i = 0; i < st->keys->len; i++) {
+		pf_dkim_key *k = st->keys->pdata[i];
+		DKIM_STAT status;
+		DKIM *d = dkim_sign(lib, (const unsigned char *)(msg->queue_id ?
+		    msg->queue_id : "preflight"), NULL,
+		    (unsigned char *)k->pem, (unsigned char *)k->selector,
+		    (unsigned char *)k->domain, st->hc, st->bc, k->ed25519 ?
+		    DKIM_SIGN_ED25519SHA256 : DKIM_SIGN_RSASHA256, -1, &status);
+
+		if (d == NULL) {
+			internal_error(msg, k->path, dkim_getresultstr(status));
+			return -1;
+		}
+		g_ptr_array_add(st->handles, d);
+	}
+	if (edited) {
+		feed_edited_headers(msg, st);
+	} else {
+		for (guint i = 0; i < msg->headers->len; i++) {
+			const pf_header *h = &g_array_index(msg->headers,
+							    pf_header, i);
+
+			feed_header(st, h->name, h->value);
+		}
+	}
+	for (guint j = 0; j < st->handles->len; j++)
+		if (dkim_eoh(st->handles->pdata[j]) != DKIM_STAT_OK) {
+			internal_error(msg, "the headers", dkim_geterror(
+			    st->handles->pdata[j]));
+			return -1;
+		}
+	return 0;
+}
+
+static void
 start_signing(pf_message *msg, dkim_state *st)
 {
 	pf_config *cfg = msg->cfg;
 	const pf_dkim_keys *keys = cfg->dkim.keys;
 	char *address;
 	DKIM_LIB *lib;
-	dkim_canon_t hc, bc;
 	bool by_envelope;
 
 	if (keys == NULL || keys->keys->len == 0) {
@@ -227,39 +346,9 @@ start_signing(pf_message *msg, dkim_state *st)
 		internal_error(msg, "cannot initialise libopendkim", NULL);
 		return;
 	}
-	canon(cfg->dkim.canonicalization, &hc, &bc);
-	st->handles = g_ptr_array_new();
-	for (guint i = 0; i < st->keys->len; i++) {
-		pf_dkim_key *k = st->keys->pdata[i];
-		DKIM_STAT status;
-		DKIM *d = dkim_sign(lib, (const unsigned char *)(msg->queue_id ?
-		    msg->queue_id : "preflight"), NULL,
-		    (unsigned char *)k->pem, (unsigned char *)k->selector,
-		    (unsigned char *)k->domain, hc, bc, k->ed25519 ?
-		    DKIM_SIGN_ED25519SHA256 : DKIM_SIGN_RSASHA256, -1, &status);
-
-		if (d == NULL) {
-			internal_error(msg, k->path, dkim_getresultstr(status));
-			return;
-		}
-		g_ptr_array_add(st->handles, d);
-	}
-	for (guint i = 0; i < msg->headers->len; i++) {
-		const pf_header *h = &g_array_index(msg->headers, pf_header, i);
-		char *line = g_strdup_printf("%s: %s", h->name, h->value);
-
-		for (guint j = 0; j < st->handles->len; j++)
-			(void)dkim_header(st->handles->pdata[j],
-			    (unsigned char *)line, strlen(line));
-		g_free(line);
-	}
-	for (guint j = 0; j < st->handles->len; j++)
-		if (dkim_eoh(st->handles->pdata[j]) != DKIM_STAT_OK) {
-			internal_error(msg, "the headers", dkim_geterror(
-			    st->handles->pdata[j]));
-			return;
-		}
-	st->signing = true;
+	canon(cfg->dkim.canonicalization, &st->hc, &st->bc);
+	if (open_handles(msg, st, lib, false) == 0)
+		st->signing = true;
 }
 
 static void
@@ -332,6 +421,41 @@ part_8bit(pf_message *msg, GString *where)
 	return false;
 }
 
+/*
+ * unsafe_body_action = reencode: re-encode the unsafe parts (reencode.h)
+ * and sign the new body at the final stage.  In monitor mode (this
+ * check's or the global one) nothing changes: the result says what would
+ * be re-encoded.  False when it cannot be done: what then ends with why,
+ * for the dkim.unsafe-body text.
+ */
+static bool
+reencoded(pf_message *msg, GString *what)
+{
+	bool apply = !msg->cfg->monitor &&
+	    msg->cfg->dkim.mode == PF_MODE_ENFORCE;
+	GString *parts = g_string_new(NULL), *how = g_string_new(NULL);
+	GString *why = g_string_new(NULL);
+	pf_result *r;
+	int n = pf_reencode(msg, PF_UNSAFE_ALL, apply, parts, how, why);
+
+	if (n > 0) {
+		r = pf_result_add(msg, PF_CHECK_DKIM, "dkim.reencoded",
+				  PF_ACTION_NONE, 0, NULL, NULL);
+		pf_result_text(r, "%s %s so that relays keep it (and its DKIM "
+		    "signature) as it is", apply ? "Re-encoded" :
+		    "Would re-encode", how->str);
+		pf_result_fact(r, "reencoded", "%s", parts->str);
+	} else {
+		g_string_append_printf(what, "; it cannot be re-encoded: %s",
+		    n == 0 ? "the defect is outside any part's content" :
+		    why->str);
+	}
+	g_string_free(parts, TRUE);
+	g_string_free(how, TRUE);
+	g_string_free(why, TRUE);
+	return n > 0;
+}
+
 static void
 check_unsafe_body(pf_message *msg)
 {
@@ -339,6 +463,7 @@ check_unsafe_body(pf_message *msg)
 						0);
 	bool eight_ok = cte && (strstr(cte, "8bit") || strstr(cte, "8BIT") ||
 				strstr(cte, "binary"));
+	const pf_repair_action *unsafe = &msg->cfg->dkim.unsafe_body_action;
 	GString *what = g_string_new(NULL);
 	pf_result *r;
 
@@ -360,9 +485,10 @@ check_unsafe_body(pf_message *msg)
 	if (msg->bare_cr_lf)
 		g_string_append_printf(what, "%s%u bare CR or LF", what->len ?
 		    ", " : "", msg->bare_cr_lf);
-	if (what->len) {
+	if (what->len && !(unsafe->reencode && reencoded(msg, what))) {
 		r = pf_result_add(msg, PF_CHECK_DKIM, "dkim.unsafe-body",
-		    msg->cfg->dkim.unsafe_body_action, 0, "451", "4.6.0");
+		    unsafe->reencode && unsafe->action == PF_ACTION_NONE ?
+		    PF_ACTION_TEMPFAIL : unsafe->action, 0, "451", "4.6.0");
 		pf_result_text(r, "The body has %s; a relay would rewrite it "
 		    "after signing and break the DKIM signature", what->str);
 		pf_result_fix(r, "Send the content quoted-printable or base64 "
@@ -405,6 +531,41 @@ finish(pf_message *msg, dkim_state *st)
 	}
 }
 
+/*
+ * The body was replaced (reencode.h): the handles fed at end of headers
+ * and during BODY hashed what came; sign afresh over the header block as
+ * relayed and the new body.
+ */
+static void
+sign_new_body(pf_message *msg, dkim_state *st)
+{
+	const GByteArray *b = msg->new_body;
+	DKIM_LIB *lib = lib_for(msg->cfg);
+
+	if (lib == NULL || open_handles(msg, st, lib, true) < 0) {
+		st->signing = false;
+		return;
+	}
+	for (gsize off = 0; off < b->len; off += 65536)
+		for (guint i = 0; i < st->handles->len; i++)
+			(void)dkim_body(st->handles->pdata[i], b->data + off,
+			    MIN((gsize)65536, b->len - off));
+}
+
+/*
+ * With reencode in force, a body that has shown a long line or a bare CR
+ * or LF is either re-encoded and signed afresh (sign_new_body) or
+ * tempfailed: hashing the rest of it as it came would be wasted (a third
+ * of the cost of a 5 MB message, bench/).
+ */
+static bool
+resigned_later(const pf_message *msg)
+{
+	return msg->cfg->dkim.unsafe_body_action.reencode &&
+	    !msg->cfg->monitor && msg->cfg->dkim.mode == PF_MODE_ENFORCE &&
+	    (MAX(msg->max_line_len, msg->line_len) > 998 || msg->bare_cr_lf);
+}
+
 static void
 dkim_run(pf_message *msg, pf_stage stage)
 {
@@ -418,7 +579,7 @@ dkim_run(pf_message *msg, pf_stage stage)
 		start_signing(msg, st);
 		break;
 	case PF_STAGE_BODY:
-		if (st && st->signing)
+		if (st && st->signing && !resigned_later(msg))
 			for (guint i = 0; i < st->handles->len; i++)
 				(void)dkim_body(st->handles->pdata[i],
 				    (unsigned char *)msg->chunk, msg->chunk_len);
@@ -448,6 +609,8 @@ dkim_run(pf_message *msg, pf_stage stage)
 		check_unsafe_body(msg);
 		break;
 	case PF_STAGE_FINAL:
+		if (st && st->signing && msg->new_body)
+			sign_new_body(msg, st);
 		if (st && st->signing)
 			finish(msg, st);
 		break;

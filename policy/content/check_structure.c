@@ -8,8 +8,12 @@
  *
  *	structure.line-too-long (long_line_action, 550 5.6.0): a header or
  *	body line over 998 octets (RFC 5322 2.1.1), naming the header or
- *	the part.  The body's longest line is counted over the whole body,
- *	not only the kept part.
+ *	the part that holds the body's longest line (counted over the whole
+ *	body, not only the kept part); for a base64 part the fix is to wrap
+ *	it at 76 characters.  With long_line_action = reencode the parts
+ *	with long body lines are re-encoded instead (reencode.h) and
+ *	structure.reencoded (score 0, fact reencoded=) says which; what
+ *	cannot be repaired is rejected as before.
  *	structure.duplicate-header (duplicate_action, 550 5.6.0): a second
  *	Date, Message-ID or Subject.
  *	structure.header-8bit: raw bytes >= 0x80 in a header value instead
@@ -34,8 +38,18 @@
 
 #include "content/content.h"
 #include "content/mime.h"
+#include "content/reencode.h"
 
 #define RFC5322_LINE_MAX 998
+
+/* reencode falls back to reject where it cannot repair */
+static pf_action
+long_line_action(const pf_structure_conf *sc)
+{
+	return sc->long_line_action.reencode &&
+	    sc->long_line_action.action == PF_ACTION_NONE ? PF_ACTION_REJECT :
+	    sc->long_line_action.action;
+}
 
 static pf_result *
 add(pf_message *msg, const char *code, unsigned long score)
@@ -82,7 +96,7 @@ check_header_lines(pf_message *msg)
 		if (len <= RFC5322_LINE_MAX)
 			continue;
 		r = pf_content_add(msg, PF_CHECK_STRUCTURE,
-		    "structure.line-too-long", sc->long_line_action, 0, "550",
+		    "structure.line-too-long", long_line_action(sc), 0, "550",
 		    "5.6.0");
 		if (r == NULL)
 			return;
@@ -96,34 +110,101 @@ check_header_lines(pf_message *msg)
 	}
 }
 
+/*
+ * long_line_action = reencode: re-encode the parts with long lines
+ * (reencode.h), in enforce mode only; true when done (or, in monitor
+ * mode, when it could be), else why says why not.
+ */
+static bool
+body_reencoded(pf_message *msg, GString *why)
+{
+	bool apply = !msg->cfg->monitor &&
+	    msg->cfg->structure.mode == PF_MODE_ENFORCE;
+	GString *parts = g_string_new(NULL), *how = g_string_new(NULL);
+	pf_result *r;
+	int n = pf_reencode(msg, PF_UNSAFE_LONG, apply, parts, how, why);
+
+	if (n > 0 && (r = add(msg, "structure.reencoded", 0))) {
+		pf_result_text(r, "%s %s: no line is longer than 998 octets",
+		    apply ? "Re-encoded" : "Would re-encode", how->str);
+		pf_result_fact(r, "reencoded", "%s", parts->str);
+	} else if (n == 0) {
+		g_string_append(why, "the line is outside any part's content");
+	}
+	g_string_free(parts, TRUE);
+	g_string_free(how, TRUE);
+	return n > 0;
+}
+
+/*
+ * The leaf part holding the body's longest line.  That line may also lie
+ * outside every part's content (a part's header, a preamble): then none.
+ */
+static pf_mime_part *
+longest_part(pf_mime *mime, size_t *len)
+{
+	pf_mime_part *best = NULL;
+
+	*len = 0;
+	for (guint i = 0; i < mime->parts->len; i++) {
+		pf_mime_part *part = mime->parts->pdata[i];
+		const GByteArray *raw = pf_mime_part_raw(part);
+		size_t n = longest_line(raw->data, raw->len);
+
+		if (n > *len) {
+			*len = n;
+			best = part;
+		}
+	}
+	return *len > RFC5322_LINE_MAX ? best : NULL;
+}
+
 static void
 check_body_lines(pf_message *msg, pf_mime *mime)
 {
 	const pf_structure_conf *sc = &msg->cfg->structure;
-	const char *where = NULL;
+	const char *where;
+	pf_mime_part *part;
+	GString *why;
+	size_t len;
 	pf_result *r;
+	bool b64;
 
-	if (msg->max_line_len <= RFC5322_LINE_MAX)
+	/* a body re-encoded (by the DKIM check) has no long line left */
+	if (msg->max_line_len <= RFC5322_LINE_MAX || msg->new_body)
 		return;
-	for (guint i = 0; i < mime->parts->len && where == NULL; i++) {
-		pf_mime_part *part = mime->parts->pdata[i];
-		const GByteArray *raw = pf_mime_part_raw(part);
-
-		if (longest_line(raw->data, raw->len) > RFC5322_LINE_MAX)
-			where = pf_mime_part_name(part);
+	why = g_string_new(NULL);
+	if (sc->long_line_action.reencode && body_reencoded(msg, why)) {
+		g_string_free(why, TRUE);
+		return;
 	}
+	part = longest_part(mime, &len);
+	if (part == NULL || len < msg->max_line_len)
+		part = NULL, len = msg->max_line_len;
+	where = part ? pf_mime_part_name(part) : NULL;
+	b64 = part && GMIME_IS_PART(part->object) &&
+	    g_mime_part_get_content_encoding(GMIME_PART(part->object)) ==
+	    GMIME_CONTENT_ENCODING_BASE64;
 	r = pf_content_add(msg, PF_CHECK_STRUCTURE, "structure.line-too-long",
-	    sc->long_line_action, 0, "550", "5.6.0");
-	if (r == NULL)
+	    long_line_action(sc), 0, "550", "5.6.0");
+	if (r == NULL) {
+		g_string_free(why, TRUE);
 		return;
+	}
 	pf_result_text(r, "The body has a line of %zu octets%s%s; RFC 5322 "
-	    "allows 998, and relays split or refuse such lines",
-	    msg->max_line_len, where ? " in " : "", where ? where : "");
-	pf_result_fix(r, "Send %s with Content-Transfer-Encoding "
-	    "quoted-printable or base64, which keep lines short",
-	    where ? where : "the text");
+	    "allows 998, and relays split or refuse such lines%s%s", len,
+	    where ? " in " : "", where ? where : "", why->len ?
+	    "; it cannot be re-encoded: " : "", why->str);
+	if (b64 && where)
+		pf_result_fix(r, "%s is base64 with long lines: wrap the "
+		    "base64 text at 76 characters a line (RFC 2045 6.8)", where);
+	else
+		pf_result_fix(r, "Send %s with Content-Transfer-Encoding "
+		    "quoted-printable or base64, which keep lines short",
+		    where ? where : "the text");
 	pf_result_fact(r, "where", "%s", where ? where : "body");
-	pf_result_fact(r, "length", "%zu", msg->max_line_len);
+	pf_result_fact(r, "length", "%zu", len);
+	g_string_free(why, TRUE);
 }
 
 static void

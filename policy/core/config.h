@@ -42,6 +42,16 @@ typedef enum pf_action {
 	PF_ACTION_REJECT,
 } pf_action;
 
+/*
+ * An action that may first repair the body ("reencode", content/reencode.h):
+ * with reencode set, action is what happens when the repair cannot be made
+ * (PF_ACTION_NONE: the key's own fallback, named in its documentation).
+ */
+typedef struct pf_repair_action {
+	bool reencode;
+	pf_action action;
+} pf_repair_action;
+
 /* Per-check mode. */
 typedef enum pf_mode {
 	PF_MODE_OFF = 0,
@@ -97,7 +107,7 @@ typedef struct pf_spf_conf {
 
 typedef struct pf_structure_conf {
 	pf_mode mode;
-	pf_action long_line_action;		/* line over 998 octets */
+	pf_repair_action long_line_action;	/* line over 998 octets */
 	pf_action duplicate_action;		/* two Date/Message-ID/Subject */
 	unsigned long header_8bit_score;
 	unsigned long unterminated_score;
@@ -183,7 +193,7 @@ typedef struct pf_dkim_conf {
 	unsigned long min_key_bits;
 	unsigned long key_check_interval;	/* seconds, 0: never */
 	pf_action key_check_action;	/* published key missing/different */
-	pf_action unsafe_body_action;	/* body a relay would rewrite */
+	pf_repair_action unsafe_body_action; /* body a relay would rewrite */
 	unsigned long rotation_delay;	/* seconds a new key is seen first */
 	pf_dkim_keys *keys;		/* loaded by configure() */
 } pf_dkim_conf;

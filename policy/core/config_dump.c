@@ -44,6 +44,11 @@ conf_format(const pf_config *cfg, const conf_key *k, GString *out)
 	case CT_ACTION:
 		g_string_append(out, pf_action_name(*(const pf_action *)p));
 		break;
+	case CT_REPAIR:
+		g_string_append(out, ((const pf_repair_action *)p)->reencode ?
+		    "reencode" : pf_action_name(((const pf_repair_action *)
+		    p)->action));
+		break;
 	}
 }
 

@@ -274,12 +274,19 @@ const conf_key pf_conf_keys[] = {
 	 "Action for mail that would be signed with a key whose published "
 	 "record is missing, revoked, of the wrong k=/h=/s=, another key or "
 	 "this key in an encoding verifiers reject (451 4.7.5)."},
-	{"dkim", "unsafe_body_action", CT_ACTION, OFF(dkim.unsafe_body_action),
-	 "tempfail", 0, 0,
-	 "Action for mail to be signed whose body a relay would rewrite "
+	{"dkim", "unsafe_body_action", CT_REPAIR, OFF(dkim.unsafe_body_action),
+	 "reencode", 0, 0,
+	 "What to do with mail to be signed whose body a relay would rewrite "
 	 "after signing (lines over 998 octets, 8-bit data in a MIME part "
-	 "not declared 8bit or binary, bare CR or LF), 451 4.6.0; accept "
-	 "signs anyway."},
+	 "not declared 8bit or binary, bare CR or LF). reencode (the "
+	 "default) re-encodes each such part (text quoted-printable, or "
+	 "base64 when quoted-printable would grow it by more than a third; "
+	 "other parts base64), changes its Content-Transfer-Encoding and "
+	 "nothing else, and signs the new body; a message without "
+	 "MIME-Version gets the MIME headers of one encoded part. Where that "
+	 "cannot be done (a part under multipart/signed, a body over "
+	 "max_scan_size) the mail is tempfailed, 451 4.6.0. Or an action: "
+	 "tempfail (451 4.6.0 for every such body), accept (sign anyway)."},
 
 	{"spf", "mode", CT_MODE, OFF(spf.mode), "enforce", 0, 0,
 	 "off, monitor or enforce: the MAIL FROM domain (the HELO name for the "
@@ -349,10 +356,15 @@ const conf_key pf_conf_keys[] = {
 	{"structure", "mode", CT_MODE, OFF(structure.mode), "enforce", 0, 0,
 	 "RFC 5322/MIME conformance of the parsed message: off, monitor or "
 	 "enforce."},
-	{"structure", "long_line_action", CT_ACTION,
-	 OFF(structure.long_line_action), "reject", 0, 0,
-	 "Action for a header or body line over 998 octets (RFC 5322 2.1.1; "
-	 "MTAs split or refuse it), 550 5.6.0."},
+	{"structure", "long_line_action", CT_REPAIR,
+	 OFF(structure.long_line_action), "reencode", 0, 0,
+	 "What to do with a header or body line over 998 octets (RFC 5322 "
+	 "2.1.1; MTAs split or refuse it). reencode (the default) re-encodes "
+	 "each MIME part with such lines as [dkim] unsafe_body_action = "
+	 "reencode does and relays the repaired message; a long header line, "
+	 "or a body that cannot be repaired, is rejected, 550 5.6.0. Or an "
+	 "action: reject (550 5.6.0 for every such message) or a milder "
+	 "one."},
 	{"structure", "duplicate_action", CT_ACTION,
 	 OFF(structure.duplicate_action), "reject", 0, 0,
 	 "Action for a second Date, Message-ID or Subject header (RFC 5322 "

@@ -34,6 +34,7 @@ typedef enum {
 	CT_SIZE,	/* unsigned long long with optional K/M/G suffix */
 	CT_MODE,	/* pf_mode */
 	CT_ACTION,	/* pf_action */
+	CT_REPAIR,	/* pf_repair_action: reencode or an action */
 } conf_type;
 
 typedef struct conf_key {

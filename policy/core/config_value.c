@@ -186,6 +186,16 @@ pf_conf_set(pf_config *cfg, const conf_key *k, const char *value, GString *why)
 		g_string_append(why, "expected accept, annotate, quarantine, "
 				"tempfail or reject");
 		return -1;
+	case CT_REPAIR:
+		((pf_repair_action *)p)->reencode = strcasecmp(value,
+		    "reencode") == 0;
+		((pf_repair_action *)p)->action = PF_ACTION_NONE;
+		if (((pf_repair_action *)p)->reencode ||
+		    pf_action_parse(value, &((pf_repair_action *)p)->action) == 0)
+			return 0;
+		g_string_append(why, "expected reencode, accept, annotate, "
+				"quarantine, tempfail or reject");
+		return -1;
 	}
 	pf_panic("pf_conf_set: bad key type %d", k->type);
 }

@@ -124,6 +124,8 @@ pf_message_free(pf_message **msgp)
 	g_array_free(msg->add_prepend, TRUE);
 	g_array_free(msg->del_headers, TRUE);
 	g_ptr_array_free(msg->dkim_sign_domains, TRUE);
+	if (msg->new_body)
+		g_byte_array_free(msg->new_body, TRUE);
 	pf_config_unref(&msg->cfg);
 	g_free(msg);
 }
@@ -493,4 +495,12 @@ pf_message_add_dkim_domain(pf_message *msg, const char *domain)
 	if (domain && *domain)
 		g_ptr_array_add(msg->dkim_sign_domains,
 				g_ascii_strdown(domain, -1));
+}
+
+void
+pf_message_replace_body(pf_message *msg, GByteArray *body)
+{
+	if (msg->new_body)
+		g_byte_array_free(msg->new_body, TRUE);
+	msg->new_body = body;
 }

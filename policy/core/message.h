@@ -32,6 +32,7 @@
  *	void pf_message_delete_header(pf_message *msg, const char *name,
 			      unsigned index);
 void pf_message_add_dkim_domain(pf_message *msg, const char *domain);
+ *	void pf_message_replace_body(pf_message *msg, GByteArray *body);
  *	const char *pf_message_header_get(const pf_message *msg,
  *					  const char *name, unsigned nth);
  * DESCRIPTION
@@ -72,6 +73,13 @@ void pf_message_add_dkim_domain(pf_message *msg, const char *domain);
  *	pf_message_delete_header() (index: the 1-based occurrence of name
  *	among the message's fields, as libmilter's change-header call
  *	counts them), which the glue applies highest index first.
+ *
+ *	pf_message_replace_body() gives the message a new body (CRLF line
+ *	ends; the message takes ownership, NULL drops one set before):
+ *	msg->new_body is shipped by the MTA glue, like the header edits,
+ *	only when the message is relayed, and DKIM signs it instead of the
+ *	body that arrived (content/reencode.h makes it).  msg->body stays
+ *	what arrived, for the parse the content checks share.
  *
  *	pf_message_add_dkim_domain() records a d= domain the DKIM check will
  *	sign this message with (msg->dkim_sign_domains), so that the DMARC
@@ -181,6 +189,7 @@ typedef struct pf_message {
 	GArray *add_headers;		/* pf_header, to add when relayed */
 	GArray *add_prepend;		/* gboolean per add_headers entry */
 	GArray *del_headers;		/* pf_header_ref, to delete when relayed */
+	GByteArray *new_body;		/* to replace the body when relayed */
 	pf_stage stage;			/* last stage fed (set by the pipeline) */
 
 	/* d= domains the DKIM check will sign with (char *), set by it
@@ -231,5 +240,6 @@ void pf_message_add_header(pf_message *msg, const char *name,
 void pf_message_delete_header(pf_message *msg, const char *name,
 			      unsigned index);
 void pf_message_add_dkim_domain(pf_message *msg, const char *domain);
+void pf_message_replace_body(pf_message *msg, GByteArray *body);
 
 #endif

@@ -5,6 +5,8 @@
   smtp.py rcpts PORT FROM TO...           one message, prints refused recipients
   smtp.py drop PORT FROM TO               DATA, half a message, then disconnect
   smtp.py headers PORT FROM TO N BIGLEN   N header fields and one BIGLEN-byte line
+  smtp.py file PORT FROM TO FILE          FILE as it is (LF written CRLF, bare CR
+                                          kept, 8-bit as it comes); prints the reply
 """
 import smtplib
 import socket
@@ -55,6 +57,17 @@ def main():
             print("250 accepted")
         except smtplib.SMTPResponseException as e:
             print(e.smtp_code, e.smtp_error.decode(errors="replace"))
+        s.quit()
+    elif cmd == "file":
+        data = open(sys.argv[5], "rb").read().replace(b"\r\n", b"\n")
+        data = data.replace(b"\n", b"\r\n")
+        s = smtplib.SMTP("127.0.0.1", port, timeout=120)
+        s.ehlo("client.test")
+        try:
+            s.sendmail(sys.argv[3], [sys.argv[4]], data)
+            print("250 accepted")
+        except smtplib.SMTPResponseException as e:
+            print(e.smtp_code, e.smtp_error.decode(errors="replace").replace("\n", " | "))
         s.quit()
 
 
