@@ -13,16 +13,26 @@
  *	sigwait(3) in a thread of its own and stops on each of them.  To
  *	make SIGHUP a reload instead, this program defines sigwait(): the
  *	dynamic linker binds libmilter's call to it.  It waits for the same
- *	set with sigwaitinfo(2), reloads on SIGHUP and goes on waiting, and
- *	returns any other signal to libmilter, which then stops accepting
- *	connections.  After smfi_main() returns, messages in flight get up
- *	to PF_STOP_GRACE seconds to finish.
+ *	set plus SIGUSR1 with sigwaitinfo(2), reloads on SIGHUP (which opens
+ *	the audit log anew), reopens the audit log on SIGUSR1 (log
+ *	rotation) and goes on waiting, and returns any other signal to
+ *	libmilter, which then stops accepting connections.  libmilter blocks
+ *	its three signals only when smfi_main() starts its thread, after
+ *	ours (resolver, watch, control, metrics) exist: so main() blocks
+ *	all four first, before any thread is made, and every thread
+ *	inherits the mask.  After smfi_main() returns, messages in flight
+ *	get up to PF_STOP_GRACE seconds to finish.
+ *
+ *	Metrics: with [metrics] listen set, counting is switched on and the
+ *	address is bound before detaching (fatal when it cannot be);
+ *	libmicrohttpd serves /metrics from its own thread (metrics_http.h).
  *
  *	Reload: the new configuration is loaded and checked completely
  *	first; on any error the old one stays and every error is logged.
  *	Messages in flight finish under the configuration they started with.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
@@ -45,8 +55,10 @@
 #include "core/config.h"
 #include "auth/dkim.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/verdict.h"
 #include "dns/watch.h"
+#include "metrics_http.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -84,24 +96,37 @@ reload(void)
 		pf_warn("reload of %s failed: keeping the old configuration",
 			config_path);
 		g_strfreev(lines);
+		pf_metrics_reload_failed();
 	} else {
-		(void)pf_audit_open(cfg->audit_log);
+		pf_config *old = pf_milter_config();
+
+		if (g_strcmp0(old->metrics_listen, cfg->metrics_listen) != 0)
+			pf_warn("reload: [metrics] listen is read at start "
+				"only: restart to apply \"%s\"",
+				cfg->metrics_listen ? cfg->metrics_listen : "");
+		pf_config_unref(&old);
+		(void)pf_audit_open(cfg->audit_log);	/* opened anew */
 		(void)pf_dkim_check_all(cfg, NULL);	/* logs what is wrong */
 		pf_milter_set_config(cfg);
+		pf_metrics_config_loaded();
 		pf_info("reloaded configuration from %s", config_path);
 	}
 	g_string_free(err, TRUE);
 }
 
 /*
- * Interposes libmilter's sigwait() (see DESCRIPTION): SIGHUP reloads and
- * the wait goes on; other signals go back to libmilter.
+ * Interposes libmilter's sigwait() (see DESCRIPTION): SIGHUP reloads,
+ * SIGUSR1 reopens the audit log, and the wait goes on; other signals go
+ * back to libmilter.
  */
 int
 sigwait(const sigset_t *set, int *sig)
 {
+	sigset_t ours = *set;
+
+	(void)sigaddset(&ours, SIGUSR1);
 	for (;;) {
-		int s = sigwaitinfo(set, NULL);
+		int s = sigwaitinfo(&ours, NULL);
 
 		if (s < 0) {
 			if (errno == EINTR)
@@ -110,6 +135,11 @@ sigwait(const sigset_t *set, int *sig)
 		}
 		if (s == SIGHUP) {
 			reload();
+			continue;
+		}
+		if (s == SIGUSR1) {
+			if (pf_audit_reopen() > 0)
+				pf_info("audit log reopened");
 			continue;
 		}
 		pf_info("signal %d: stopping", s);
@@ -235,7 +265,17 @@ main(int argc, char **argv)
 	GString *err;
 	const char *path;
 	char *control_path;
-	int ch, rc, control_fd = -1;
+	int ch, rc, control_fd = -1, metrics_fd = -1;
+	sigset_t sigs;
+
+	/* before any thread exists, so that all inherit it (DESCRIPTION) */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGUSR1);
+	if (pthread_sigmask(SIG_BLOCK, &sigs, NULL) != 0)
+		pf_fatal("cannot block signals");
 
 	while ((ch = getopt(argc, argv, "c:dfnp:h")) != -1) {
 		switch (ch) {
@@ -305,15 +345,24 @@ main(int argc, char **argv)
 	}
 	if (cfg->rate.control_socket)
 		control_fd = pf_control_open(cfg->rate.control_socket);
+	if (cfg->metrics_listen)
+		metrics_fd = pf_metrics_http_listen(cfg->metrics_listen);
 	if (!foreground && daemon(0, 0) < 0)
 		pf_fatal("cannot detach: %s", strerror(errno));
 	write_pidfile(cfg->pidfile);
+	if (metrics_fd >= 0) {
+		pf_metrics_enable();
+		pf_metrics_http_start(metrics_fd);
+	}
+	pf_metrics_config_loaded();
 	drop_privileges(root, uid, gid, cfg);
 	if (pf_audit_open(cfg->audit_log) < 0)
 		pf_warn("continuing without the audit log");
 
-	pf_info("starting: socket %s, configuration %s%s", cfg->socket,
-		config_path, cfg->monitor ? ", monitor mode" : "");
+	pf_info("starting: socket %s, configuration %s%s%s%s", cfg->socket,
+		config_path, cfg->monitor ? ", monitor mode" : "",
+		metrics_fd >= 0 ? ", metrics on http://" : "",
+		metrics_fd >= 0 ? cfg->metrics_listen : "");
 	(void)pf_dkim_check_all(cfg, NULL);	/* logs keys DNS does not match */
 	control_path = g_strdup(cfg->rate.control_socket);
 	pf_milter_set_config(cfg);
@@ -322,6 +371,7 @@ main(int argc, char **argv)
 		pf_control_start(control_fd);
 	rc = smfi_main();
 	pf_watch_stop();
+	pf_metrics_http_stop();
 	for (int i = 0; i < PF_STOP_GRACE * 10 && pf_milter_busy(); i++)
 		usleep(100000);
 	if (pf_milter_busy())

@@ -15,7 +15,7 @@ UNIT_LDADD = $(POLICY_LIBS) $(CMOCKA_LIBS)
 if HAVE_CMOCKA
 UNIT_TESTS = tests/test_config tests/test_size tests/test_verdict tests/test_dmarc \
 	tests/test_dkim tests/test_links tests/test_spf tests/test_from tests/test_dnsbl \
-	tests/test_rate
+	tests/test_rate tests/test_metrics
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 endif
@@ -47,6 +47,9 @@ tests_test_dnsbl_LDADD = $(UNIT_LDADD)
 tests_test_rate_SOURCES = tests/test_rate.c tests/testutil.c tests/testutil.h
 tests_test_rate_CFLAGS = $(UNIT_CFLAGS)
 tests_test_rate_LDADD = $(UNIT_LDADD)
+tests_test_metrics_SOURCES = tests/test_metrics.c tests/testutil.c tests/testutil.h
+tests_test_metrics_CFLAGS = $(UNIT_CFLAGS)
+tests_test_metrics_LDADD = $(UNIT_LDADD)
 tests_test_verdict_SOURCES = tests/test_verdict.c tests/testutil.c tests/testutil.h
 tests_test_verdict_CFLAGS = $(UNIT_CFLAGS)
 tests_test_verdict_LDADD = $(UNIT_LDADD)
