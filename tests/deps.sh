@@ -7,7 +7,7 @@ clang libclang-rt-14-dev postfix swaks libmilter-dev libspf2-dev libopendkim-dev
 libssl-dev libgmime-3.0-dev libpsl-dev libunbound-dev libevent-dev libinih-dev
 libcmocka-dev libhiredis-dev redis-server libarchive-dev libicu-dev libidn2-dev opendkim opendkim-tools miltertest python3-dkim
 python3-dnspython python3-yaml python3-spf knot knot-dnsutils rsyslog valgrind cppcheck
-libmicrohttpd-dev prometheus procps psmisc iproute2 bsdextrautils util-linux openssl"
+libmicrohttpd-dev prometheus logrotate procps psmisc iproute2 bsdextrautils util-linux openssl"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

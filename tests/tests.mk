@@ -63,7 +63,8 @@ tests_mime_stress_LDADD = $(POLICY_LIBS)
 INTEGRATION_TESTS = tests/integration/postfix.sh tests/integration/faults.sh \
 	tests/integration/load.sh tests/integration/dmarc.sh tests/integration/from.sh \
 	tests/integration/rcpt-domain.sh tests/integration/reputation.sh \
-	tests/integration/rate.sh tests/integration/rate-cluster.sh
+	tests/integration/rate.sh tests/integration/rate-cluster.sh \
+	tests/integration/metrics.sh tests/integration/audit.sh
 SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh tests/dkim.sh \
 	tests/from.sh tests/content.sh \
 	tests/source-rules.sh tests/hardening.sh tests/spf-dmarc.sh tests/spf-diff.sh \

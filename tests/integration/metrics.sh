@@ -1,0 +1,119 @@
+#!/bin/bash
+# metrics.sh - a real Prometheus (Debian's prometheus, its binary run with
+# a config of our own, scrape_interval 1s) scrapes preflight-milter's
+# /metrics while mail flows through the private Postfix: Prometheus's
+# HTTP API answers the decision counts sent (N accepts, M rejects for
+# size), the reason code, the latency histogram's count, the messages in
+# flight back at 0 and the configuration generation after a reload.  Also
+# the endpoint itself: the text format's content type, 404 elsewhere, and
+# a bad listen value refused with file:line.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+pf_require_root_tools
+B="${top_builddir:-.}"
+command -v prometheus >/dev/null 2>&1 || skip_all "prometheus not installed (tests/deps.sh)"
+ACC=${PF_METRICS_ACCEPTS:-60}
+REJ=${PF_METRICS_REJECTS:-25}
+
+pf_start_rsyslog
+pf_start_sink
+
+# a bad value names file:line, and nothing starts
+pf_milter_conf "[metrics]
+listen = localhost:9469"
+err=$("$B/milter/preflight-milter" -n -c "$PF_MILTER_CONF" 2>&1)
+like "$err" "$PF_MILTER_CONF:7: metrics.listen = \"localhost:9469\": expected ADDRESS:PORT" "a host name instead of an address: refused with file:line"
+
+conf() {	# metrics port
+	pf_milter_conf "[metrics]
+listen = 127.0.0.1:$1
+[size]
+max_message_size = 20K"
+}
+started=""
+for try in 1 2; do
+	MPORT=$(pf_free_port "$PF_SMTP_PORT" "$PF_SINK_PORT" "$PF_DNS_PORT") || break
+	conf "$MPORT"
+	if pf_start_milter 2> "$PF_TMP/milter.err"; then started=1; break; fi
+	grep -q "cannot listen" "$PF_TMP/milter.err" || break	# not the port
+done
+ok "$([ -n "$started" ]; echo $?)" "preflight-milter starts with [metrics] listen = 127.0.0.1:$MPORT $(cat "$PF_TMP/milter.err")"
+pf_start_postfix "$(pf_milter_spec)"
+
+hdr=$(curl -s -D - -o "$PF_TMP/first.txt" "http://127.0.0.1:$MPORT/metrics")
+like "$hdr" "Content-Type: text/plain; version=0.0.4" "GET /metrics: the text exposition format"
+like "$(cat "$PF_TMP/first.txt")" 'preflight_decisions_total\{action="accept"\} 0' "no decision yet"
+is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/")" 404 "any other path: 404"
+
+# Prometheus on a free port of its own, scraping every second
+PPORT=$(pf_free_port "$PF_SMTP_PORT" "$PF_SINK_PORT" "$PF_DNS_PORT" "$MPORT")
+cat > "$PF_TMP/prometheus.yml" <<EOC
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: preflight
+    static_configs:
+      - targets: ['127.0.0.1:$MPORT']
+EOC
+mkdir -p "$PF_TMP/tsdb"
+prometheus --config.file="$PF_TMP/prometheus.yml" --storage.tsdb.path="$PF_TMP/tsdb" \
+	--web.listen-address="127.0.0.1:$PPORT" > "$PF_TMP/prometheus.log" 2>&1 &
+ppid=$!
+pf_track_pid "$ppid"
+pf_wait_listener "$ppid" "$PPORT" 30
+ok $? "prometheus listens on 127.0.0.1:$PPORT"
+
+query() {	# PROMQL: the first value of an instant query, or "none"
+	curl -s --get --data-urlencode "query=$1" "http://127.0.0.1:$PPORT/api/v1/query" |
+	/usr/bin/python3 -c '
+import json, sys
+r = json.load(sys.stdin)["data"]["result"]
+print(r[0]["value"][1] if r else "none")' 2>/dev/null || echo none
+}
+wait_query() {	# PROMQL WANT [SECS]: until the query answers WANT
+	local i got
+	for i in $(seq 1 $(( ${3:-30} * 2 ))); do
+		got=$(query "$1")
+		[ "$got" = "$2" ] && break
+		sleep 0.5
+	done
+	echo "$got"
+}
+is "$(wait_query 'up{job="preflight"}' 1)" 1 "Prometheus scrapes the milter (up == 1)"
+
+# mail: ACC small messages accepted, REJ over 20K refused (552 5.3.4)
+# (smtp-source for the accepts; it gives up on a 5xx, so swaks for the rest)
+smtp-source -s 5 -m "$ACC" -l 2048 -S "metrics test" -f alice@example.com \
+	-t bob@example.org 127.0.0.1:"$PF_SMTP_PORT" > "$PF_TMP/source-acc.log" 2>&1 &
+src1=$!
+head -c 30000 /dev/urandom | base64 > "$PF_TMP/big.txt"
+for i in $(seq 1 "$REJ"); do
+	pf_swaks --from carol@example.com --to bob@example.org --h-Subject "big $i" \
+		--attach "$PF_TMP/big.txt"
+done
+wait "$src1"
+pf_sink_wait "$ACC" 60
+is "$(pf_sink_count)" "$ACC" "$ACC small messages relayed"
+is "$(grep -c 'milter-reject: END-OF-MESSAGE.*5\.3\.4' "$PF_TMP/postfix.log")" "$REJ" "$REJ large ones refused by the milter"
+
+is "$(wait_query 'preflight_decisions_total{action="accept"}' "$ACC")" "$ACC" "Prometheus: $ACC accept decisions"
+is "$(wait_query 'preflight_decisions_total{action="reject"}' "$REJ")" "$REJ" "Prometheus: $REJ reject decisions"
+is "$(wait_query 'preflight_decision_reasons_total{code="size.too-big"}' "$REJ")" "$REJ" "Prometheus: $REJ size.too-big reasons"
+is "$(wait_query 'preflight_decision_duration_seconds_count' $((ACC + REJ)))" $((ACC + REJ)) "Prometheus: the latency histogram counted every decision"
+is "$(wait_query 'sum(preflight_decisions_total)' $((ACC + REJ)))" $((ACC + REJ)) "no other decision counted"
+is "$(wait_query 'preflight_messages_in_flight' 0)" 0 "no message in flight at the end"
+ok "$([ "$(query 'preflight_check_duration_seconds_count{check="size"}')" -ge $((ACC + REJ)) ] 2>/dev/null; echo $?)" "the size check's run-time histogram has every message"
+p99=$(query 'histogram_quantile(0.99, preflight_decision_duration_seconds_bucket)')
+ok "$(/usr/bin/python3 -c "import sys; v=float('$p99'); sys.exit(0 if 0 <= v < 30 else 1)" 2>/dev/null; echo $?)" "Prometheus computes a 99th percentile latency from the buckets ($p99 s)"
+gen=$(query 'preflight_config_generation')
+is "$gen" 1 "configuration generation 1"
+kill -HUP "$MPID"
+is "$(wait_query 'preflight_config_generation' 2)" 2 "after SIGHUP: generation 2"
+is "$(query 'preflight_config_reload_failures_total')" 0 "no reload failure"
+echo "[size]" >> "$PF_MILTER_CONF"
+echo "max_message_size = lots" >> "$PF_MILTER_CONF"
+kill -HUP "$MPID"
+is "$(wait_query 'preflight_config_reload_failures_total' 1)" 1 "a bad reload: reload failures 1"
+is "$(query 'preflight_config_generation')" 2 "and the generation stays 2"
+ok "$(kill -0 "$MPID"; echo $?)" "milter still running"
+tap_done
