@@ -121,10 +121,11 @@ pf_metrics_http_start(int fd)
 		return;
 	daemon_handle = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)PF_METRICS_CONN_LIMIT,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)PF_METRICS_CONN_TIMEOUT,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+	    MHD_OPTION_END);
 	if (daemon_handle == NULL)
 		pf_fatal("[metrics] cannot start the HTTP server");
 	listen_fd = -1;		/* libmicrohttpd's now: it closes it */

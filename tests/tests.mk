@@ -69,7 +69,7 @@ SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh tests/dkim.s
 	tests/from.sh tests/content.sh \
 	tests/source-rules.sh tests/hardening.sh tests/spf-dmarc.sh tests/spf-diff.sh \
 	tests/dmarc9989.sh tests/rcpt-domain.sh tests/check-domain.sh tests/rate.sh \
-	tests/static-analysis.sh
+	tests/static-analysis.sh tests/audit-schema.sh
 TESTS += $(SCRIPT_TESTS) $(INTEGRATION_TESTS)
 EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh \
 	tests/integration/smtp.py tests/deps.sh tests/run-all.sh tests/tap.sh \

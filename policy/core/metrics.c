@@ -417,7 +417,8 @@ render_dns_dkim(GString *out)
 	    (unsigned long long)get(&dkim_signatures[1]));
 	head(out, "preflight_dkim_key_state", "gauge",
 	     "1 for the last published-key check state of each signing key "
-	     "(ok, testing, missing, mismatch, revoked, tempfail, ...).");
+	     "(ok, missing, mismatch, revoked, bad-key-type, testing, "
+	     "temperror).");
 	g_mutex_lock(&keys_lock);
 	for (unsigned i = 0; i < nkeys; i++) {
 		g_string_append(out, "preflight_dkim_key_state{domain=\"");

@@ -43,6 +43,7 @@ hdr=$(curl -s -D - -o "$PF_TMP/first.txt" "http://127.0.0.1:$MPORT/metrics")
 like "$hdr" "Content-Type: text/plain; version=0.0.4" "GET /metrics: the text exposition format"
 like "$(cat "$PF_TMP/first.txt")" 'preflight_decisions_total\{action="accept"\} 0' "no decision yet"
 is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/")" 404 "any other path: 404"
+is "$(curl -s -o /dev/null -w '%{http_code}' -d x "http://127.0.0.1:$MPORT/metrics")" 405 "POST: 405"
 
 # Prometheus on a free port of its own, scraping every second
 PPORT=$(pf_free_port "$PF_SMTP_PORT" "$PF_SINK_PORT" "$PF_DNS_PORT" "$MPORT")
@@ -115,5 +116,9 @@ echo "max_message_size = lots" >> "$PF_MILTER_CONF"
 kill -HUP "$MPID"
 is "$(wait_query 'preflight_config_reload_failures_total' 1)" 1 "a bad reload: reload failures 1"
 is "$(query 'preflight_config_generation')" 2 "and the generation stays 2"
+curl -s "http://127.0.0.1:$MPORT/metrics" > "$PF_TMP/last.txt"
+lint=$(promtool check metrics < "$PF_TMP/last.txt" 2>&1)
+is "$?:$lint" "0:" "promtool check metrics finds nothing wrong with the page"
+unlike "$(cat "$PF_TMP/last.txt")" "@|carol|alice|bob" "no address in any label"
 ok "$(kill -0 "$MPID"; echo $?)" "milter still running"
 tap_done
