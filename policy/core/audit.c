@@ -16,8 +16,10 @@
  *	existing file keeps its mode.  pf_audit_reopen() opens the same
  *	path again, for log rotation (SIGUSR1): the new descriptor replaces
  *	the old one under the lock that every write takes, so each record
- *	goes whole into the old file or the new one, and none is lost.  On
- *	failure the old descriptor stays in use.  The record format is
+ *	goes whole into the old file or the new one, and none is lost.  It
+ *	returns 1 when reopened, 0 when no log is open, and -1 (logged) when
+ *	the path cannot be opened: the old descriptor then stays in use.
+ *	pf_audit_open() returns 0 or -1 (logged).  The record format is
  *	documented in preflight-audit(5).
  *	pf_audit_enabled() says whether a log is open, so that callers build
  *	the record only when it will be written.  A failed
