@@ -106,6 +106,7 @@ reload(void)
 				cfg->metrics_listen ? cfg->metrics_listen : "");
 		pf_config_unref(&old);
 		(void)pf_audit_open(cfg->audit_log);	/* opened anew */
+		pf_metrics_dkim_keys_reset();		/* the new keys only */
 		(void)pf_dkim_check_all(cfg, NULL);	/* logs what is wrong */
 		pf_milter_set_config(cfg);
 		pf_metrics_config_loaded();

@@ -279,6 +279,13 @@ dns_dkim_and_config_series_are_exposed(void **state)
 	assert_true(series(p->str, "preflight_dkim_key_state{domain="
 	    "\"example.com\",selector=\"s1\",state=\"ok\"}") == 1);
 	assert_null(strstr(p->str, "state=\"mismatch\""));	/* the last only */
+	pf_metrics_dkim_keys_reset();	/* a reload: only the new keys */
+	pf_metrics_dkim_key("example.net", "s2", "ok");
+	g_string_truncate(p, 0);
+	pf_metrics_render(p);
+	assert_null(strstr(p->str, "domain=\"example.com\""));
+	assert_true(series(p->str, "preflight_dkim_key_state{domain="
+	    "\"example.net\",selector=\"s2\",state=\"ok\"}") == 1);
 	assert_true(series(p->str, "preflight_config_generation") == g0 + 1);
 	assert_true(series(p->str, "preflight_config_reload_failures_total") >=
 		    1);

@@ -15,7 +15,6 @@
 #include "core/metrics.h"
 
 #define RLX memory_order_relaxed
-#define PF_METRICS_KEYS 64
 #define HIST_MAX 20
 
 typedef atomic_uint_fast64_t counter;
@@ -238,6 +237,14 @@ pf_metrics_dkim_key(const char *domain, const char *selector,
 		g_strlcpy(k->state, state, sizeof(k->state));
 		k->checked = (int64_t)time(NULL);
 	}
+	g_mutex_unlock(&keys_lock);
+}
+
+void
+pf_metrics_dkim_keys_reset(void)
+{
+	g_mutex_lock(&keys_lock);
+	nkeys = 0;
 	g_mutex_unlock(&keys_lock);
 }
 

@@ -14,6 +14,7 @@
  *	void pf_metrics_dkim_signature(bool ed25519);
  *	void pf_metrics_dkim_key(const char *domain, const char *selector,
  *				 const char *state);
+ *	void pf_metrics_dkim_keys_reset(void);
  *	void pf_metrics_config_loaded(void);
  *	void pf_metrics_reload_failed(void);
  *
@@ -40,6 +41,12 @@
  *	longer than PF_METRICS_CODE_MAX or finds the table full counts as
  *	code="other": label values stay bounded and free of free text.
  *
+ *	pf_metrics_dkim_key() records the last published-record state of
+ *	one signing key (at most PF_METRICS_KEYS keys);
+ *	pf_metrics_dkim_keys_reset() forgets them all, before a reload checks
+ *	the new configuration's keys, so that a key taken out of it
+ *	disappears from the page.
+ *
  *	pf_metrics_render() appends the whole page in the Prometheus text
  *	exposition format (version 0.0.4) to out.  It takes no lock on the
  *	counters; a histogram's _count is the sum of its buckets, so the
@@ -61,6 +68,7 @@
 
 #define PF_METRICS_CODES 256
 #define PF_METRICS_CODE_MAX 48
+#define PF_METRICS_KEYS 64
 
 typedef enum pf_metrics_dns_event {
 	PF_METRICS_DNS_LOOKUP,		/* every query asked of the resolver */
@@ -82,6 +90,7 @@ void pf_metrics_dns(pf_metrics_dns_event ev);
 void pf_metrics_dkim_signature(bool ed25519);
 void pf_metrics_dkim_key(const char *domain, const char *selector,
 			 const char *state);
+void pf_metrics_dkim_keys_reset(void);
 void pf_metrics_config_loaded(void);
 void pf_metrics_reload_failed(void);
 

@@ -4,7 +4,10 @@
 # /metrics while mail flows through the private Postfix: Prometheus's
 # HTTP API answers the decision counts sent (N accepts, M rejects for
 # size), the reason code, the latency histogram's count, the messages in
-# flight back at 0 and the configuration generation after a reload.  Also
+# flight back at 0, the DKIM signatures (rsa-sha256, one per accepted
+# message) and the signing key's published-record state (its record served
+# by a loopback knot), DNS lookups, and the configuration generation after
+# a reload.  Also
 # the endpoint itself: the text format's content type, 404 elsewhere, and
 # a bad listen value refused with file:line.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
@@ -16,6 +19,14 @@ REJ=${PF_METRICS_REJECTS:-25}
 
 pf_start_rsyslog
 pf_start_sink
+"$B/tools/preflight" dkim keygen --type rsa --domain metrics.test --selector s1 \
+	--out "$PF_TMP/rsa.pem" > "$PF_TMP/records"
+chown nobody "$PF_TMP/rsa.pem"
+mkdir -p "$PF_TMP/zones"
+{ printf '$ORIGIN metrics.test.\n$TTL 3600\n@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.1\n'
+  printf 's1._domainkey TXT %s\n' "$(sed 's/.*( \(.*\) )$/\1/' "$PF_TMP/records")"; } > "$PF_TMP/zones/metrics.test.zone"
+pf_start_knot "$PF_TMP/zones"
+pf_unbound_conf "$PF_TMP/unbound.conf"
 
 # a bad value names file:line, and nothing starts
 pf_milter_conf "[metrics]
@@ -26,6 +37,12 @@ like "$err" "$PF_MILTER_CONF:7: metrics.listen = \"localhost:9469\": expected AD
 conf() {	# metrics port
 	pf_milter_conf "[metrics]
 listen = 127.0.0.1:$1
+[dns]
+config_file = $PF_TMP/unbound.conf
+[dkim]
+domain = metrics.test
+selector = s1
+key_file = $PF_TMP/rsa.pem
 [size]
 max_message_size = 20K"
 }
@@ -84,12 +101,12 @@ is "$(wait_query 'up{job="preflight"}' 1)" 1 "Prometheus scrapes the milter (up 
 
 # mail: ACC small messages accepted, REJ over 20K refused (552 5.3.4)
 # (smtp-source for the accepts; it gives up on a 5xx, so swaks for the rest)
-smtp-source -s 5 -m "$ACC" -l 2048 -S "metrics test" -f alice@example.com \
+smtp-source -s 5 -m "$ACC" -l 2048 -S "metrics test" -f alice@metrics.test \
 	-t bob@example.org 127.0.0.1:"$PF_SMTP_PORT" > "$PF_TMP/source-acc.log" 2>&1 &
 src1=$!
 head -c 30000 /dev/urandom | base64 > "$PF_TMP/big.txt"
 for i in $(seq 1 "$REJ"); do
-	pf_swaks --from carol@example.com --to bob@example.org --h-Subject "big $i" \
+	pf_swaks --from carol@metrics.test --to bob@example.org --h-Subject "big $i" \
 		--attach "$PF_TMP/big.txt"
 done
 wait "$src1"
@@ -106,6 +123,10 @@ is "$(wait_query 'preflight_messages_in_flight' 0)" 0 "no message in flight at t
 ok "$([ "$(query 'preflight_check_duration_seconds_count{check="size"}')" -ge $((ACC + REJ)) ] 2>/dev/null; echo $?)" "the size check's run-time histogram has every message"
 p99=$(query 'histogram_quantile(0.99, preflight_decision_duration_seconds_bucket)')
 ok "$(/usr/bin/python3 -c "import sys; v=float('$p99'); sys.exit(0 if 0 <= v < 30 else 1)" 2>/dev/null; echo $?)" "Prometheus computes a 99th percentile latency from the buckets ($p99 s)"
+is "$(query 'preflight_dkim_signatures_total{algorithm="rsa-sha256"}')" "$ACC" "Prometheus: $ACC rsa-sha256 signatures, one per relayed message"
+is "$(query 'preflight_dkim_key_state{domain="metrics.test",selector="s1"}')" 1 "the signing key's published-record state is exposed"
+is "$(query 'count(preflight_dkim_key_state{state="ok"})')" 1 "and it is ok (knot serves the matching record)"
+ok "$([ "$(query 'preflight_dns_lookups_total')" -ge 1 ] 2>/dev/null; echo $?)" "DNS lookups counted ($(query 'preflight_dns_lookups_total'), cache hits $(query 'preflight_dns_cache_hits_total'))"
 gen=$(query 'preflight_config_generation')
 is "$gen" 1 "configuration generation 1"
 kill -HUP "$MPID"
