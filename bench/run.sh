@@ -159,6 +159,11 @@ sock[pfasis_unix]="unix:$W/pfasis_unix.sock"
 sed -e "s|^socket = .*|socket = ${sock[pfasis_unix]}|" \
     -e 's/^key_check_interval = 0$/&\nunsafe_body_action = accept/' "$W/pfsign_unix.conf" > "$W/pfasis_unix.conf"
 start pfasis_unix "$B/milter/preflight-milter" -f -c "$W/pfasis_unix.conf"
+# every check with [metrics] listen set (counting on), against pffull
+sock[pfmet_unix]="unix:$W/pfmet_unix.sock"
+sed -e "s|^socket = .*|socket = ${sock[pfmet_unix]}|" "$W/pffull_unix.conf" > "$W/pfmet_unix.conf"
+printf '[metrics]\nlisten = 127.0.0.1:%s\n' "$(pf_free_port "$PF_SMTP_PORT" "$PF_SINK_PORT" "$PF_DNS_PORT" "${mport[@]}")" >> "$W/pfmet_unix.conf"
+start pfmet_unix "$B/milter/preflight-milter" -f -c "$W/pfmet_unix.conf"
 # every check, a fresh process for the 100-connection memory figure
 sock[pf100_unix]="unix:$W/pf100_unix.sock"
 sed -e "s|^socket = .*|socket = ${sock[pf100_unix]}|" "$W/pffull_unix.conf" > "$W/pf100_unix.conf"
@@ -186,7 +191,7 @@ echo
 if [ "${BENCH_CHECKS_ONLY:-0}" != 1 ]; then
 echo "## direct: bench/miltload, 10 connections, unix socket"
 declare -A rate cpu lat rss
-milters="noop noopnr odk pfsign pfed pffull"
+milters="noop noopnr odk pfsign pfed pffull pfmet"
 for round in $(seq 1 "$ROUNDS"); do
 	for m in $(order "$round" $milters); do
 		for c in small typical large; do
@@ -236,7 +241,8 @@ grep -q "errors=0" <<<"$out" || echo "  ! $out"
 echo "(noop = do-nothing libmilter filter; noopnr = the same speaking the protocol as preflight does:"
 echo " DATA answered, no replies to CONNECT, HELO, headers, body; odk = OpenDKIM rsa-2048 signing;"
 echo " pfsign = preflight signing only; pfed = the same with Ed25519; pffull = preflight with every"
-echo " check: SPF+DMARC via the warm resolver cache, content, rsa-2048 signing; cpu_us/msg is the"
+echo " check: SPF+DMARC via the warm resolver cache, content, rsa-2048 signing; pfmet = pffull with"
+echo " [metrics] listen set, counting on (bench/metrics-cost.sh counts its instructions); cpu_us/msg is the"
 echo " milter's own user+system CPU a message, steadier than rates on a shared machine, and each row"
 echo " is the round where it was lowest; peak RSS is the milter's VmHWM since it started, read in"
 echo " the first round (small, typical, then large for each); the 100-connection row is a fresh"
@@ -245,6 +251,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 echo "ratios: pffull/odk $(ratio "${rate[pffull.typical]}" "${rate[odk.typical]}") (typical), $(ratio "${rate[pffull.small]}" "${rate[odk.small]}") (small);" \
 	"pfsign/odk $(ratio "${rate[pfsign.typical]}" "${rate[odk.typical]}") (typical)"
 echo "by the milter's CPU a message: odk/pffull $(ratio "${cpu[odk.typical]}" "${cpu[pffull.typical]}") (typical), $(ratio "${cpu[odk.small]}" "${cpu[pffull.small]}") (small); odk/pfsign $(ratio "${cpu[odk.typical]}" "${cpu[pfsign.typical]}") (typical)"
+echo "metrics on: pfmet/pffull CPU a message $(ratio "${cpu[pfmet.typical]}" "${cpu[pffull.typical]}") (typical), $(ratio "${cpu[pfmet.small]}" "${cpu[pffull.small]}") (small)"
 echo "        pfsign/raw-RSA $(ratio "${rate[pfsign.small]}" "${rsa:-0}") (small), pfed/raw-Ed25519 $(ratio "${rate[pfed.small]}" "${ed:-0}") (small)," \
 	"pfed/noop $(ratio "${rate[pfed.small]}" "${rate[noop.small]}") (small)"
 # preflight scan of the 5 MB message, every check, against reading and

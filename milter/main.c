@@ -13,16 +13,26 @@
  *	sigwait(3) in a thread of its own and stops on each of them.  To
  *	make SIGHUP a reload instead, this program defines sigwait(): the
  *	dynamic linker binds libmilter's call to it.  It waits for the same
- *	set with sigwaitinfo(2), reloads on SIGHUP and goes on waiting, and
- *	returns any other signal to libmilter, which then stops accepting
- *	connections.  After smfi_main() returns, messages in flight get up
- *	to PF_STOP_GRACE seconds to finish.
+ *	set plus SIGUSR1 with sigwaitinfo(2), reloads on SIGHUP (which opens
+ *	the audit log anew), reopens the audit log on SIGUSR1 (log
+ *	rotation) and goes on waiting, and returns any other signal to
+ *	libmilter, which then stops accepting connections.  libmilter blocks
+ *	its three signals only when smfi_main() starts its thread, after
+ *	ours (resolver, watch, control, metrics) exist: so main() blocks
+ *	all four first, before any thread is made, and every thread
+ *	inherits the mask.  After smfi_main() returns, messages in flight
+ *	get up to PF_STOP_GRACE seconds to finish.
+ *
+ *	Metrics: with [metrics] listen set, counting is switched on and the
+ *	address is bound before detaching (fatal when it cannot be);
+ *	libmicrohttpd serves /metrics from its own thread (metrics_http.h).
  *
  *	Reload: the new configuration is loaded and checked completely
  *	first; on any error the old one stays and every error is logged.
  *	Messages in flight finish under the configuration they started with.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
@@ -48,8 +58,10 @@
 #include "auth/dkim_rotate.h"
 #include "core/log.h"
 #include "core/memory.h"
+#include "core/metrics.h"
 #include "core/verdict.h"
 #include "dns/watch.h"
+#include "metrics_http.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -87,24 +99,38 @@ reload(void)
 		pf_warn("reload of %s failed: keeping the old configuration",
 			config_path);
 		g_strfreev(lines);
+		pf_metrics_reload_failed();
 	} else {
-		(void)pf_audit_open(cfg->audit_log);
+		pf_config *old = pf_milter_config();
+
+		if (g_strcmp0(old->metrics_listen, cfg->metrics_listen) != 0)
+			pf_warn("reload: [metrics] listen is read at start "
+				"only: restart to apply \"%s\"",
+				cfg->metrics_listen ? cfg->metrics_listen : "");
+		pf_config_unref(&old);
+		(void)pf_audit_open(cfg->audit_log);	/* opened anew */
+		pf_metrics_dkim_keys_reset();		/* the new keys only */
 		(void)pf_dkim_check_all(cfg, NULL);	/* logs what is wrong */
 		pf_milter_set_config(cfg);
+		pf_metrics_config_loaded();
 		pf_info("reloaded configuration from %s", config_path);
 	}
 	g_string_free(err, TRUE);
 }
 
 /*
- * Interposes libmilter's sigwait() (see DESCRIPTION): SIGHUP reloads and
- * the wait goes on; other signals go back to libmilter.
+ * Interposes libmilter's sigwait() (see DESCRIPTION): SIGHUP reloads,
+ * SIGUSR1 reopens the audit log, and the wait goes on; other signals go
+ * back to libmilter.
  */
 int
 sigwait(const sigset_t *set, int *sig)
 {
+	sigset_t ours = *set;
+
+	(void)sigaddset(&ours, SIGUSR1);
 	for (;;) {
-		int s = sigwaitinfo(set, NULL);
+		int s = sigwaitinfo(&ours, NULL);
 
 		if (s < 0) {
 			if (errno == EINTR)
@@ -115,6 +141,11 @@ sigwait(const sigset_t *set, int *sig)
 			reload();
 			continue;
 		}
+		if (s == SIGUSR1) {
+			if (pf_audit_reopen() > 0)
+				pf_info("audit log reopened");
+			continue;
+		}
 		pf_info("signal %d: stopping", s);
 		*sig = s;
 		return 0;
@@ -122,8 +153,8 @@ sigwait(const sigset_t *set, int *sig)
 }
 
 /*
- * SIGHUP, SIGTERM and SIGINT blocked in the main thread before any other
- * thread starts (libunbound's, from loading the configuration and the
+ * SIGHUP, SIGTERM, SIGINT and SIGUSR1 blocked in the main thread before any
+ * other thread starts (libunbound's, from loading the configuration and the
  * DKIM key check at start-up; -n and -d unblock them again), so
  * that every thread inherits the mask and only libmilter's signal thread
  * takes them.  libmilter blocks them itself in smfi_main(), too late for
@@ -139,8 +170,9 @@ block_stop_signals(bool block)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
 	if (pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL) != 0)
-		pf_fatal("cannot block SIGHUP, SIGTERM and SIGINT");
+		pf_fatal("cannot block SIGHUP, SIGTERM, SIGINT and SIGUSR1");
 }
 
 /* Linux copies TCP_NODELAY from a listener to every accepted socket. */
@@ -260,8 +292,8 @@ main(int argc, char **argv)
 	GString *err;
 	const char *path;
 	char *control_path;
-	int ch, rc, control_fd = -1;
-
+	int ch, rc, control_fd = -1, metrics_fd = -1;
+	block_stop_signals(true);	/* before any thread exists */
 	pf_memory_tune();	/* before any thread: see core/memory.c */
 	while ((ch = getopt(argc, argv, "c:dfnp:h")) != -1) {
 		switch (ch) {
@@ -278,7 +310,6 @@ main(int argc, char **argv)
 	/* the daemon, not -n or -d, records and makes DKIM key switches */
 	pf_dkim_rotation_act(!check_only && !dump);
 
-	block_stop_signals(true);	/* loading may start threads */
 	err = g_string_new(NULL);
 	if ((cfg = pf_config_load(config_path, err)) == NULL) {
 		fputs(err->str, stderr);
@@ -335,15 +366,24 @@ main(int argc, char **argv)
 	}
 	if (cfg->rate.control_socket)
 		control_fd = pf_control_open(cfg->rate.control_socket);
+	if (cfg->metrics_listen)
+		metrics_fd = pf_metrics_http_listen(cfg->metrics_listen);
 	if (!foreground && daemon(0, 0) < 0)
 		pf_fatal("cannot detach: %s", strerror(errno));
 	write_pidfile(cfg->pidfile);
+	if (metrics_fd >= 0) {
+		pf_metrics_enable();
+		pf_metrics_http_start(metrics_fd);
+	}
+	pf_metrics_config_loaded();
 	drop_privileges(root, uid, gid, cfg);
 	if (pf_audit_open(cfg->audit_log) < 0)
 		pf_warn("continuing without the audit log");
 
-	pf_info("starting: socket %s, configuration %s%s", cfg->socket,
-		config_path, cfg->monitor ? ", monitor mode" : "");
+	pf_info("starting: socket %s, configuration %s%s%s%s", cfg->socket,
+		config_path, cfg->monitor ? ", monitor mode" : "",
+		metrics_fd >= 0 ? ", metrics on http://" : "",
+		metrics_fd >= 0 ? cfg->metrics_listen : "");
 	(void)pf_dkim_check_all(cfg, NULL);	/* logs keys DNS does not match */
 	control_path = g_strdup(cfg->rate.control_socket);
 	pf_milter_set_config(cfg);
@@ -352,6 +392,7 @@ main(int argc, char **argv)
 		pf_control_start(control_fd);
 	rc = smfi_main();
 	pf_watch_stop();
+	pf_metrics_http_stop();
 	for (int i = 0; i < PF_STOP_GRACE * 10 && pf_milter_busy(); i++)
 		usleep(100000);
 	if (pf_milter_busy())

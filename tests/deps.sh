@@ -7,7 +7,7 @@ clang libclang-rt-14-dev postfix swaks libmilter-dev libspf2-dev libopendkim-dev
 libssl-dev libgmime-3.0-dev libpsl-dev libunbound-dev libevent-dev libinih-dev
 libcmocka-dev libhiredis-dev redis-server libarchive-dev libicu-dev libidn2-dev libjson-glib-dev chromium opendkim opendkim-tools miltertest python3-dkim
 python3-dnspython python3-yaml python3-spf knot knot-dnsutils rsyslog valgrind cppcheck
-procps psmisc iproute2 bsdextrautils util-linux openssl m4
+libmicrohttpd-dev prometheus logrotate procps psmisc iproute2 bsdextrautils util-linux openssl m4
 dpkg-dev debhelper lintian fakeroot"
 missing=""
 for p in $pkgs; do

@@ -15,7 +15,7 @@ UNIT_LDADD = $(POLICY_LIBS) $(CMOCKA_LIBS)
 if HAVE_CMOCKA
 UNIT_TESTS = tests/test_config tests/test_size tests/test_verdict tests/test_dmarc \
 	tests/test_reencode tests/test_dkim tests/test_links tests/test_spf tests/test_from tests/test_dnsbl \
-	tests/test_rate tests/test_dkim_rotate
+	tests/test_rate tests/test_dkim_rotate tests/test_metrics
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 endif
@@ -53,6 +53,9 @@ tests_test_dnsbl_LDADD = $(UNIT_LDADD)
 tests_test_rate_SOURCES = tests/test_rate.c tests/testutil.c tests/testutil.h
 tests_test_rate_CFLAGS = $(UNIT_CFLAGS)
 tests_test_rate_LDADD = $(UNIT_LDADD)
+tests_test_metrics_SOURCES = tests/test_metrics.c tests/testutil.c tests/testutil.h
+tests_test_metrics_CFLAGS = $(UNIT_CFLAGS)
+tests_test_metrics_LDADD = $(UNIT_LDADD)
 tests_test_verdict_SOURCES = tests/test_verdict.c tests/testutil.c tests/testutil.h
 tests_test_verdict_CFLAGS = $(UNIT_CFLAGS)
 tests_test_verdict_LDADD = $(UNIT_LDADD)
@@ -71,7 +74,9 @@ INTEGRATION_TESTS = tests/integration/postfix.sh tests/integration/faults.sh \
 	tests/integration/opendkim.sh \
 	tests/integration/sendmail.sh \
 	tests/integration/dkim-rotate.sh \
-	tests/integration/reencode.sh
+	tests/integration/reencode.sh \
+	tests/integration/metrics.sh \
+	tests/integration/audit.sh
 SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh tests/dkim.sh \
 	tests/dkim-rotate.sh tests/reencode.sh \
 	tests/from.sh tests/content.sh \
@@ -80,7 +85,8 @@ SCRIPT_TESTS = tests/scan.sh tests/sample-config.sh tests/milter.sh tests/dkim.s
 	tests/static-analysis.sh \
 	tests/demo.sh \
 	tests/opendkim-convert.sh \
-	tests/report.sh
+	tests/report.sh \
+	tests/audit-schema.sh
 TESTS += $(SCRIPT_TESTS) $(INTEGRATION_TESTS)
 EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh \
 	tests/integration/sendmail-lib.sh tests/integration/smtp.py tests/deps.sh tests/run-all.sh tests/tap.sh \

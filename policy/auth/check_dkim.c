@@ -41,6 +41,7 @@
 #include <opendkim/dkim.h>
 
 #include "core/check.h"
+#include "core/metrics.h"
 #include "auth/dkim.h"
 #include "auth/dmarc.h"
 #include "content/mime.h"
@@ -518,6 +519,7 @@ finish(pf_message *msg, dkim_state *st)
 			continue;
 		}
 		pf_message_add_header(msg, DKIM_SIGNHEADER, (char *)sig, true);
+		pf_metrics_dkim_signature(k->ed25519);
 		/* after the verdict: informational, for the decision line
 		 * and the audit record */
 		r = pf_result_add(msg, PF_CHECK_DKIM, "dkim.signed",

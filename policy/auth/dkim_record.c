@@ -14,6 +14,7 @@
 #include "auth/dkim.h"
 #include "auth/dkim_rotate.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "dns/resolver.h"
 
 const char *
@@ -279,6 +280,7 @@ pf_dkim_published_via(pf_dkim_key *key, pf_dkim_txt_lookup lookup, void *arg,
 	}
 	g_string_free(tmp, TRUE);
 	g_free(name);
+	pf_metrics_dkim_key(key->domain, key->selector, pf_dkim_pub_name(st));
 	if (st != PF_DKIM_PUB_TEMPFAIL) {	/* DNS trouble is retried */
 		g_mutex_lock(&key->lock);
 		if (key->checked == 0 || key->status != st)

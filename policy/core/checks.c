@@ -3,6 +3,7 @@
  *	checks - the table of checks and the loop that runs them (check.h)
  */
 #include "core/check.h"
+#include "core/metrics.h"
 
 /* Adding a check: a file, a pf_check_id, and one line here. */
 static const pf_check *const check_table[PF_CHECK_COUNT] = {
@@ -44,13 +45,23 @@ pf_checks_stages(const pf_config *cfg)
 void
 pf_checks_run(pf_message *msg, pf_stage stage)
 {
+	bool timed = pf_metrics_enabled();
+
 	for (unsigned i = 0; i < PF_CHECK_COUNT; i++) {
 		const pf_check *c = check_table[i];
+		int64_t t0;
 
 		if ((c->stages & stage) == 0 ||
 		    pf_config_check_mode(msg->cfg, c->id) == PF_MODE_OFF)
 			continue;
+		if (!timed) {
+			c->run(msg, stage);
+			continue;
+		}
+		t0 = pf_now_us();
 		c->run(msg, stage);
+		msg->check_us[i] += pf_now_us() - t0;
+		msg->check_ran |= 1u << i;
 	}
 }
 

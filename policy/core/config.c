@@ -188,7 +188,7 @@ pf_config_unref(pf_config **cfgp)
 	pf_checks_unconfigure(cfg);
 	pf_resolver_free(&cfg->dns.resolver);
 	for (size_t i = 0; i < pf_conf_nkeys; i++)
-		if (pf_conf_keys[i].type == CT_STR)
+		if (CT_IS_STRING(pf_conf_keys[i].type))
 			g_free(*(char **)pf_conf_field(cfg, &pf_conf_keys[i]));
 	g_free(cfg->path);
 	g_free(cfg);

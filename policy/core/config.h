@@ -305,6 +305,9 @@ typedef struct pf_config {
 	char *syslog_ident;
 	char *audit_log;
 
+	/* [metrics] */
+	char *metrics_listen;		/* ADDRESS:PORT for /metrics, or NULL */
+
 	/* [policy] */
 	bool monitor;
 	pf_action on_internal_error;

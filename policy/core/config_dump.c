@@ -16,6 +16,7 @@ conf_format(const pf_config *cfg, const conf_key *k, GString *out)
 
 	switch (k->type) {
 	case CT_STR:
+	case CT_LISTEN:
 		g_string_append(out, *(char *const *)p ? *(char *const *)p : "");
 		break;
 	case CT_BOOL:

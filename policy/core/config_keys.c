@@ -35,7 +35,14 @@ const conf_key pf_conf_keys[] = {
 	{"milter", "audit_log", CT_STR, OFF(audit_log), "", 0, 0,
 	 "Path of an optional JSON-lines audit log: one object per decision "
 	 "with the syslog facts plus Message-ID and recipients, never the "
-	 "body. Empty: off."},
+	 "body (the record: preflight-audit(5)). Created with mode 0640; "
+	 "reopened on SIGUSR1 and SIGHUP, for log rotation. Empty: off."},
+
+	{"metrics", "listen", CT_LISTEN, OFF(metrics_listen), "", 0, 0,
+	 "Address and port where preflight-milter serves Prometheus metrics "
+	 "over HTTP at /metrics: ADDRESS:PORT or [IPV6-ADDRESS]:PORT with a "
+	 "numeric address, e.g. 127.0.0.1:9469. Read at start only. Empty: "
+	 "off (nothing is counted)."},
 
 	{"policy", "monitor", CT_BOOL, OFF(monitor), "no", 0, 0,
 	 "Monitor mode: log the action that would be taken and change "

@@ -35,7 +35,11 @@ typedef enum {
 	CT_MODE,	/* pf_mode */
 	CT_ACTION,	/* pf_action */
 	CT_REPAIR,	/* pf_repair_action: reencode or an action */
+	CT_LISTEN,	/* char *: ADDRESS:PORT or [IPV6]:PORT, "" as NULL */
 } conf_type;
+
+/* Types whose field is a char * (freed with the configuration). */
+#define CT_IS_STRING(t) ((t) == CT_STR || (t) == CT_LISTEN)
 
 typedef struct conf_key {
 	const char *section;

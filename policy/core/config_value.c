@@ -12,6 +12,7 @@
 #include "core/check.h"
 #include "core/config_keys.h"
 #include "core/log.h"
+#include "core/metrics.h"
 
 static const char *const action_names[] = {
 	[PF_ACTION_NONE] = "none",
@@ -133,7 +134,11 @@ pf_conf_set(pf_config *cfg, const conf_key *k, const char *value, GString *why)
 	char *end;
 
 	switch (k->type) {
+	case CT_LISTEN:
 	case CT_STR:
+		if (k->type == CT_LISTEN && *value &&
+		    pf_metrics_parse_listen(value, NULL, NULL, why) < 0)
+			return -1;
 		g_free(*(char **)p);
 		*(char **)p = *value ? g_strdup(value) : NULL;
 		return 0;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/message.h"
+#include "core/metrics.h"
 
 int64_t
 pf_now_us(void)
@@ -419,6 +420,7 @@ pf_result_add(pf_message *msg, pf_check_id check, const char *code,
 	r->facts = g_array_new(FALSE, TRUE, sizeof(pf_fact));
 	g_array_set_clear_func(r->facts, fact_clear);
 	g_ptr_array_add(msg->results, r);
+	pf_metrics_result(check, action);
 	return r;
 }
 

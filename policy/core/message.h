@@ -197,6 +197,10 @@ typedef struct pf_message {
 	GPtrArray *dkim_sign_domains;
 
 	void *state[PF_CHECK_COUNT];	/* per-check state, freed by the check */
+
+	/* run time of each check for this message, while metrics count */
+	int64_t check_us[PF_CHECK_COUNT];
+	unsigned check_ran;		/* bit (1 << id): check_us[id] is set */
 } pf_message;
 
 pf_message *pf_message_new(pf_config *cfg, const pf_conninfo *conn);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/check.h"
+#include "core/metrics.h"
 #include "core/pipeline.h"
 
 pf_pipeline *
@@ -13,6 +14,8 @@ pf_pipeline_new(pf_config *cfg, const pf_conninfo *conn)
 	pf_pipeline *p = g_new0(pf_pipeline, 1);
 
 	p->msg = pf_message_new(cfg, conn);
+	if ((p->metered = pf_metrics_enabled()))
+		pf_metrics_message_begin();
 	return p;
 }
 
@@ -24,6 +27,8 @@ pf_pipeline_free(pf_pipeline **pp)
 	if (pp == NULL || (p = *pp) == NULL)
 		return;
 	*pp = NULL;
+	if (p->metered)
+		pf_metrics_message_end(p->msg->check_us, p->msg->check_ran);
 	if (p->msg)
 		pf_checks_free_state(p->msg);
 	pf_verdict_free(&p->verdict);

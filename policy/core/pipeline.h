@@ -47,6 +47,7 @@
 typedef struct pf_pipeline {
 	pf_message *msg;		/* the model, owned */
 	pf_verdict *verdict;		/* the newest verdict, owned */
+	bool metered;			/* counted in metrics (metrics.h) */
 } pf_pipeline;
 
 pf_pipeline *pf_pipeline_new(pf_config *cfg, const pf_conninfo *conn);

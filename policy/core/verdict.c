@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/check.h"
+#include "core/metrics.h"
 #include "core/verdict.h"
 
 static const pf_result *
@@ -462,8 +463,17 @@ void
 pf_verdict_log(const pf_message *msg, const pf_verdict *v)
 {
 	GString *line = pf_verdict_line(msg, v);
+	GPtrArray *results = v->own_results ? v->own_results : msg->results;
 	char *json;
 
+	if (pf_metrics_enabled()) {
+		pf_metrics_decision(v->action, v->elapsed_us);
+		for (guint i = 0; i < results->len; i++) {
+			const pf_result *r = result_at(results, i);
+
+			pf_metrics_reason(r->check, r->code);
+		}
+	}
 	pf_log_decision(line->str);
 	g_string_free(line, TRUE);
 	if (!pf_audit_enabled())

@@ -79,6 +79,7 @@ void pf_json_string(GString *out, const char *text);
 
 /* audit.c */
 int pf_audit_open(const char *path);
+int pf_audit_reopen(void);
 bool pf_audit_enabled(void);
 void pf_audit_write(const char *json_line);
 void pf_audit_close(void);

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "dns/resolver.h"
 
 #define PF_DNS_DEFAULT_TIMEOUT_MS 5000
@@ -440,9 +441,11 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 		return PF_DNS_NXDOMAIN;
 	}
 	g_atomic_int_inc(&r->lookups);
+	pf_metrics_dns(PF_METRICS_DNS_LOOKUP);
 	key = g_strdup_printf("%d/%d/%s", rrtype, rrclass, name);
 	if ((*res = cache_get(r, key)) != NULL) {
 		g_atomic_int_inc(&r->hits);
+		pf_metrics_dns(PF_METRICS_DNS_CACHE_HIT);
 		/* as when it was cached: never PF_DNS_TEMPFAIL (not cached) */
 		return classify(*res, name, rrtype, why);
 	}
@@ -457,6 +460,7 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 		return PF_DNS_NXDOMAIN;
 	}
 	if (ub != 0) {
+		pf_metrics_dns(PF_METRICS_DNS_FAILURE);
 		g_string_append_printf(why, "cannot look up %s: %s", name,
 				       ub_strerror(ub));
 		g_free(p);
@@ -464,6 +468,7 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 	}
 	if (!wait_for(r, p, start + (gint64)r->timeout_ms * 1000)) {
 		g_mutex_unlock(&r->lock);
+		pf_metrics_dns(PF_METRICS_DNS_TIMEOUT);
 		g_string_append_printf(why, "lookup of type %d for %s timed "
 		    "out after %u ms", rrtype, name, r->timeout_ms);
 		return PF_DNS_TEMPFAIL;
@@ -477,6 +482,7 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 		return PF_DNS_NXDOMAIN;
 	}
 	if (p->err != 0 || p->result == NULL) {
+		pf_metrics_dns(PF_METRICS_DNS_FAILURE);
 		g_string_append_printf(why, "lookup of type %d for %s failed: "
 		    "%s", rrtype, name, ub_strerror(p->err));
 		ub_resolve_free(p->result);
@@ -485,6 +491,7 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 	}
 	st = classify(p->result, name, rrtype, why);
 	if (st == PF_DNS_TEMPFAIL) {
+		pf_metrics_dns(PF_METRICS_DNS_FAILURE);
 		ub_resolve_free(p->result);
 	} else {
 		cache_put(r, key, p->result);
