@@ -259,6 +259,17 @@ def bad(d):
            "--B1\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\n"
            "Content-Transfer-Encoding: base64\r\n\r\nJVBER!!#$%^&*()\r\n"
            "--B1--\r\n").encode())
+    # past the eight-octets-at-a-time path: a bad octet, and data after
+    # the padding, each behind a whole line of good base64
+    good = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAx\r\n"
+    for variant, data in (("late", good + "QUJDREVGR0hJ*KLTU5P\r\n"),
+                          ("after-padding", good + "QUI=QUJDREVGR0hJ\r\n")):
+        write(d + "/structure.bad-base64--%s.eml" % variant,
+              (hdr + "Content-Type: multipart/mixed; boundary=\"B1\"\r\n\r\n"
+               "--B1\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+               "--B1\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\n"
+               "Content-Transfer-Encoding: base64\r\n\r\n" + data +
+               "--B1--\r\n").encode())
     write(d + "/structure.bad-qp.eml",
           (hdr + "Content-Type: text/plain; charset=utf-8\r\n"
            "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
