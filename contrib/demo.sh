@@ -315,7 +315,12 @@ f=$(sink_find 'This week at Example')
 
 narrate "The report over the demo's audit log ($AUDIT, $(wc -l < "$AUDIT" 2>/dev/null || echo 0) records)"
 if "$PF" report --help > /dev/null 2>&1; then
-	"$PF" report "$AUDIT" | sed 's/^/   /'
+	"$PF" report --top 5 "$AUDIT" | sed 's/^/   /'
+	# the page a compliance team would be sent, kept after the demo
+	html=${PF_DEMO_REPORT:-/tmp/preflight-demo-report.html}
+	if "$PF" report --format html "$AUDIT" > "$html" 2>/dev/null; then
+		echo "   The same as one self-contained HTML page (charts, sortable refusals): $html"
+	fi
 else
 	echo "   (this build has no \"preflight report\": the report is not built; the audit log holds one JSON record per decision)"
 	head -1 "$AUDIT" 2>/dev/null | cut -c1-300 | sed 's/^/   first record: /'
