@@ -62,19 +62,8 @@ make_keys(void **state)
 static int
 remove_keys(void **state)
 {
-	GDir *d = g_dir_open(dir, 0, NULL);
-	const char *name;
-
 	(void)state;
-	while (d && (name = g_dir_read_name(d)) != NULL) {
-		char *p = g_build_filename(dir, name, NULL);
-
-		unlink(p);
-		g_free(p);
-	}
-	if (d)
-		g_dir_close(d);
-	rmdir(dir);
+	tu_remove_dir(dir);
 	g_free(dir);
 	g_free(rsa_path);
 	g_free(rsa2_path);

@@ -55,19 +55,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	GDir *d = g_dir_open(dir, 0, NULL);
-	const char *name;
-
 	(void)state;
-	while (d && (name = g_dir_read_name(d)) != NULL) {
-		char *p = g_build_filename(dir, name, NULL);
-
-		unlink(p);
-		g_free(p);
-	}
-	if (d)
-		g_dir_close(d);
-	rmdir(dir);
+	tu_remove_dir(dir);
 	g_free(dir);
 	g_free(old_path);
 	g_free(new_path);

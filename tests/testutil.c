@@ -21,6 +21,23 @@ tu_write_temp(const char *text)
 	return path;
 }
 
+void
+tu_remove_dir(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	while (d && (name = g_dir_read_name(d)) != NULL) {
+		char *p = g_build_filename(dir, name, NULL);
+
+		unlink(p);
+		g_free(p);
+	}
+	if (d)
+		g_dir_close(d);
+	rmdir(dir);
+}
+
 pf_config *
 tu_config_err(const char *text, GString *err, char **pathp)
 {

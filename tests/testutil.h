@@ -5,6 +5,7 @@
  *	pf_config *tu_config(const char *text);
  *	pf_config *tu_config_err(const char *text, GString *err, char **path);
  *	char *tu_write_temp(const char *text);
+ *	void tu_remove_dir(const char *dir);
  *	pf_pipeline *tu_pipeline(pf_config *cfg);
  *	pf_verdict *tu_feed(pf_pipeline *tx, const char *headers_and_body);
  *	const pf_result *tu_find(const pf_message *msg, const char *code);
@@ -15,6 +16,8 @@
  *	through the pipeline (LF turned into CRLF in the body) and returns
  *	the end-of-message verdict, owned by the pipeline.  tu_pipeline()
  *	starts a transaction from a test client (192.0.2.1, client.test).
+ *	tu_remove_dir() removes the files in a test's temporary directory
+ *	and the directory (no subdirectories).
  */
 #ifndef PF_TESTUTIL_H
 #define PF_TESTUTIL_H
@@ -33,6 +36,7 @@
 pf_config *tu_config(const char *text);
 pf_config *tu_config_err(const char *text, GString *err, char **path);
 char *tu_write_temp(const char *text);
+void tu_remove_dir(const char *dir);
 pf_pipeline *tu_pipeline(pf_config *cfg);
 pf_verdict *tu_feed(pf_pipeline *tx, const char *text);
 const pf_result *tu_find(const pf_message *msg, const char *code);
