@@ -29,19 +29,16 @@
 #include <openssl/pem.h>
 
 #include "auth/dkim.h"
+#include "auth/dkim_rotate.h"
 #include "tools.h"
 
 static void
 print_record(const pf_dkim_key *k, const char *domain, const char *selector)
 {
-	const char *r = k->record;
-	size_t len = strlen(r);
+	char *zone = pf_dkim_record_zone(selector, domain, k->record);
 
-	printf("%s._domainkey.%s. IN TXT (", selector, domain);
-	for (size_t off = 0; off < len; off += 255)
-		printf(" \"%.*s\"", (int)(len - off > 255 ? 255 : len - off),
-		       r + off);
-	printf(" )\n");
+	printf("%s\n", zone);
+	g_free(zone);
 }
 
 static int
