@@ -265,6 +265,10 @@ part_bytes(const pf_mime_part *part, bool decode, gsize max)
 		g_mime_stream_filter_add(GMIME_STREAM_FILTER(in), dec);
 		g_object_unref(dec);
 	}	/* else 7bit, 8bit, binary: the bytes are the content */
+	/* the encoded length bounds the decoded: one allocation, no copies */
+	if ((n = (gssize)g_mime_stream_length(src)) > 0)
+		g_byte_array_set_size(g_byte_array_set_size(out,
+		    (guint)MIN((gsize)n, max)), 0);
 	while (out->len < max &&
 	       (n = g_mime_stream_read(in, buf, sizeof(buf))) > 0)
 		g_byte_array_append(out, (guint8 *)buf,

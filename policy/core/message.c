@@ -336,6 +336,18 @@ pf_message_store_body(pf_message *msg, const unsigned char *data, size_t len)
 {
 	size_t keep = 0;
 
+	/*
+	 * The client's SIZE= (headers included, so an upper bound) sizes the
+	 * body once, up to what is kept: no copy each time the array doubles.
+	 */
+	if (msg->body->len == 0 && len > 0 && msg->esmtp_size > 0) {
+		size_t want = MIN((size_t)msg->esmtp_size,
+				  msg->cfg->max_scan_size);
+
+		if (want > len)
+			g_byte_array_set_size(g_byte_array_set_size(msg->body,
+			    (guint)want), 0);
+	}
 	if (msg->body->len < msg->cfg->max_scan_size) {
 		keep = msg->cfg->max_scan_size - msg->body->len;
 		if (keep > len)
