@@ -32,7 +32,6 @@
  *	Messages in flight finish under the configuration they started with.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
@@ -293,6 +292,7 @@ main(int argc, char **argv)
 	const char *path;
 	char *control_path;
 	int ch, rc, control_fd = -1, metrics_fd = -1;
+
 	block_stop_signals(true);	/* before any thread exists */
 	pf_memory_tune();	/* before any thread: see core/memory.c */
 	while ((ch = getopt(argc, argv, "c:dfnp:h")) != -1) {
