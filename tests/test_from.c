@@ -98,6 +98,15 @@ static const attack attacks[] = {
 	{V("<<<>>>"), 0, PF_ADDR_EMPTY, NULL},
 	{V("alice@[192.0.2.1]"), 0, PF_ADDR_NO_DOMAIN, NULL},
 	{V("alice@xn--zz.example"), 0, PF_ADDR_NO_DOMAIN, NULL},
+	/* libidn2 drops the "=" and "?": another name than the one written */
+	{V("<j@examxN--=C3=BC3=B6rg?91.uk>"), 0, PF_ADDR_NO_DOMAIN, NULL},
+	{V("j@xn--mnchen-3ya.example?"), 0, PF_ADDR_NO_DOMAIN, NULL},
+	/* bytes that are not UTF-8 are no domain, even with SMTPUTF8 (the
+	 * fuzzer's heap corruption: g_utf8_strdown read past the end) */
+	{V("El\x97\x96" "e <alice@co.ex\xf0>"), PF_ADDR_SMTPUTF8,
+	 PF_ADDR_AMBIGUOUS, "8bit"},
+	{V("alice@\xc3" "co.example"), PF_ADDR_SMTPUTF8, PF_ADDR_AMBIGUOUS,
+	 "8bit"},
 };
 
 static void
@@ -116,6 +125,30 @@ every_attack_class_is_refused_with_its_reason(void **state)
 				 a->status, a->tag ? a->tag : "-");
 		if (mb.status == PF_ADDR_AMBIGUOUS)
 			assert_true(mb.why->len > 0 && mb.fix != NULL);
+		pf_mailbox_clear(&mb);
+	}
+}
+
+/* Bytes that are not UTF-8 in the domain read as no domain at all: not a
+ * guess at their meaning (g_utf8_strdown() read past the end of them, the
+ * heap corruption fuzz_address found). */
+static void
+domain_bytes_that_are_not_utf8_are_no_domain(void **state)
+{
+	static const char *const values[] = {
+		"El\x97\x96" "e <alice@co.ex\xf0>",
+		"alice@\xc3" "co.example",
+		"<alice@co.example\xff>",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(values); i++) {
+		pf_mailbox mb;
+
+		pf_mailbox_parse(values[i], strlen(values[i]),
+				 PF_ADDR_SMTPUTF8, &mb);
+		if (mb.domain != NULL)
+			fail_msg("%zu: domain \"%s\"", i, mb.domain);
+		assert_int_equal(mb.status, PF_ADDR_AMBIGUOUS);
 		pf_mailbox_clear(&mb);
 	}
 }
@@ -417,6 +450,7 @@ main(void)
 		cmocka_unit_test(
 		    clean_from_forms_read_as_one_mailbox_without_finding),
 		cmocka_unit_test(look_alike_names_and_domains_are_display_spoof),
+		cmocka_unit_test(domain_bytes_that_are_not_utf8_are_no_domain),
 		cmocka_unit_test(idna_domains_compare_in_both_forms),
 		cmocka_unit_test(obsolete_from_and_bare_cr_headers_are_ambiguous),
 		cmocka_unit_test(foreign_sender_goes_through_the_identity_table),

@@ -480,6 +480,10 @@ read_addr_spec(parse *ps, guint a, guint b, bool angle)
 	}
 	if (local->len)
 		out->local = g_strdup(local->str);
+	/* Bytes that are not UTF-8 are no domain; and g_utf8_strdown()
+	 * would read past the end of them. */
+	if (!g_utf8_validate(dom->str, (gssize)dom->len, NULL))
+		bad_domain = true;
 	if (at < b && dom->len && !bad_domain)
 		out->domain = g_utf8_strdown(dom->str, -1);
 	g_string_free(local, TRUE);
@@ -579,6 +583,14 @@ read_domain(parse *ps)
 		out->domain_ascii = g_strdup(out->domain);
 	} else {
 		out->domain_ascii = pf_domain_to_ascii(out->domain);
+	}
+	/* An ASCII name is its own A-label: libidn2 drops characters such
+	 * as "=" and "?" from it, and that other name is not the one
+	 * written. */
+	if (out->domain_ascii && ascii &&
+	    strcmp(out->domain_ascii, out->domain) != 0) {
+		g_free(out->domain_ascii);
+		out->domain_ascii = NULL;
 	}
 	if (out->domain_ascii == NULL || !ascii_domain_ok(out->domain_ascii)) {
 		g_free(out->domain_ascii);

@@ -182,7 +182,14 @@ check_phrases(pf_message *msg, const char *subject, pf_mime *mime)
 		}
 		if (text == NULL)
 			continue;
-		lower = g_utf8_strdown(text, -1);
+		if (g_utf8_validate(text, -1, NULL)) {
+			lower = g_utf8_strdown(text, -1);
+		} else {	/* a raw Subject: strdown reads past bad bytes */
+			char *valid = g_utf8_make_valid(text, -1);
+
+			lower = g_utf8_strdown(valid, -1);
+			g_free(valid);
+		}
 		for (guint j = 0; j < tc->phrase_list->len; j++) {
 			const char *ph = tc->phrase_list->pdata[j];
 
