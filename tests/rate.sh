@@ -5,7 +5,7 @@
 # sessions (bench/miltload) counted exactly; with a real redis-server: the unit
 # tests' sequence through both stores, two milters sharing one Redis (a
 # user over the limit through either is refused on both), the 50 sessions
-# counted exactly through Redis too, Redis killed
+# counted exactly through Redis too, one EVALSHA a message, Redis killed
 # mid-load and restarted (no hang, decisions within the timeout, on_error
 # accept and tempfail, one warning line, limits resume).
 . "${top_srcdir:-.}/tests/tap.sh"
@@ -163,6 +163,26 @@ like "$(cat "$T/n.out") $(cat "$T/n2.out")" '^msgs=150 ok=[0-9]+ refused=[0-9]+ 
 	"no errors through either milter"
 is "$(cat "$T/n.log" "$T/n2.log" | grep -c 'rate\.applied=no\|rate\.unavailable')" 0 \
 	"every decision through either milter applied the shared limit"
+
+# one store round trip a message: MAIL FROM takes the message's units and
+# its first recipient's in one EVALSHA (every limit of both metrics on)
+start_milter o "[rate]
+user_messages = 1000/1h
+user_recipients = 1000/1h
+sender_messages = 1000/1h
+sender_recipients = 1000/1h
+ip_messages = 1000/1h
+ip_recipients = 1000/1h
+redis = unix:$T/redis.sock
+timeout = 2000"
+seq_through o warm 1 >/dev/null	# the script loaded
+redis-cli -s "$T/redis.sock" config resetstat >/dev/null
+"$B/bench/miltload" -s "unix:$T/o.sock" -c 5 -n 40 -u oneuser -m "$T/load.eml" > "$T/o.out" 2>&1
+like "$(cat "$T/o.out")" '^msgs=40 ok=40 refused=0 errors=0 ' "40 one-recipient messages through six limits in Redis"
+is "$(redis-cli -s "$T/redis.sock" info commandstats | sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),.*/\1/p')" 40 \
+	"one EVALSHA a message: the first recipient rides with the message"
+is "$(redis-cli -s "$T/redis.sock" get pf:rate:user:recipients:oneuser | awk -v m="$(redis-cli -s "$T/redis.sock" get pf:rate:user:messages:oneuser)" '{ print ($1 == m) ? "same" : $1 " " m }')" same \
+	"and both buckets hold 40 units"
 
 # --- Redis killed mid-load and restarted
 start_milter d "[rate]

@@ -347,6 +347,62 @@ recipients_refused_by_another_check_count_only_if_configured(void **state)
 	g_free(with);
 }
 
+/*
+ * One store call a message: MAIL FROM takes the message's units and, in
+ * the same call, its first recipient's, kept for that RCPT TO; given
+ * back when the transaction ends without it.
+ */
+static void
+the_first_recipient_is_taken_with_the_message(void **state)
+{
+	pf_config *cfg = tu_config("[rate]\nuser_messages = 10/h\n"
+	    "user_recipients = 2/h\n");
+	pf_rate_store *s = pf_rate_store_memory_get(0);
+	const char *rkey = "pf:rate:user:recipients:alice";
+	const char *mkey = "pf:rate:user:messages:alice";
+	const char *code = NULL;
+	pf_pipeline *tx;
+	pf_verdict *v;
+	int64_t tat;
+
+	wipe();
+	/* taken at MAIL FROM, before any RCPT TO */
+	tx = tu_pipeline(cfg);
+	pf_message_set_auth_user(tx->msg, "alice");
+	assert_null(pf_pipeline_mail(tx, "a@example.com", NULL));
+	pf_rate_store_get(s, rkey, &tat);
+	assert_int_equal(tat, fake_now + 1800 * SEC);
+	pf_pipeline_free(&tx);		/* no recipient came: given back */
+	pf_rate_store_get(s, rkey, &tat);
+	assert_true(tat <= fake_now);
+	/* the first recipient uses that unit: two fit, the third not */
+	tx = tu_pipeline(cfg);
+	pf_message_set_auth_user(tx->msg, "alice");
+	assert_null(pf_pipeline_mail(tx, "a@example.com", NULL));
+	assert_int_equal(rcpts(tx, 3, &code), 1);
+	assert_string_equal(code, "rate.user-recipients");
+	pf_pipeline_free(&tx);
+	pf_rate_store_get(s, rkey, &tat);
+	assert_int_equal(tat, fake_now + 3600 * SEC);	/* two, kept */
+	/* recipients full, messages not: the message is taken at MAIL FROM
+	 * and its first recipient refused at RCPT TO */
+	tx = tu_pipeline(cfg);
+	pf_message_set_auth_user(tx->msg, "alice");
+	assert_null(pf_pipeline_mail(tx, "a@example.com", NULL));
+	v = pf_pipeline_rcpt(tx, "<r0@example.org>");
+	assert_non_null(v);
+	assert_string_equal(v->primary->code, "rate.user-recipients");
+	assert_non_null(strstr(v->primary->text,
+			       "the next is accepted in 1800 s"));
+	pf_pipeline_free(&tx);
+	pf_rate_store_get(s, mkey, &tat);
+	assert_int_equal(tat, fake_now + 3 * 360 * SEC);	/* 3 messages */
+	pf_rate_store_get(s, rkey, &tat);
+	assert_int_equal(tat, fake_now + 3600 * SEC);	/* unchanged */
+	pf_rate_store_free(&s);
+	pf_config_unref(&cfg);
+}
+
 static void
 a_message_refused_by_one_key_uses_up_no_other(void **state)
 {
@@ -825,6 +881,7 @@ main(void)
 		cmocka_unit_test(user_recipients_refuse_each_recipient_over_the_limit),
 		cmocka_unit_test(recipients_refused_by_another_check_count_only_if_configured),
 		cmocka_unit_test(a_message_refused_by_one_key_uses_up_no_other),
+		cmocka_unit_test(the_first_recipient_is_taken_with_the_message),
 		cmocka_unit_test(overrides_change_limits_per_key_and_kind),
 		cmocka_unit_test(bad_override_line_is_refused_with_its_line),
 		cmocka_unit_test(quarantine_action_holds_and_counts),

@@ -10,7 +10,11 @@
  *	message bucket that applies (user, sender, domain, ip), at each RCPT
  *	TO one recipient of every recipient bucket, in one store call: all
  *	or nothing, so that a message refused by its IP limit does not use
- *	up its user's allowance.  Over a limit: rate.KIND-METRIC with that
+ *	up its user's allowance.  The first recipient is asked at MAIL FROM,
+ *	in the message's call (its group 1: taken only if the message is):
+ *	one round trip a message rather than two, the decision kept for the
+ *	first RCPT TO, its units given back if that never comes (the
+ *	transaction ends: free_state) or is refused by another check.  Over a limit: rate.KIND-METRIC with that
  *	limit's action (451 4.7.28 by default), naming the limit, what the
  *	bucket holds and when the next unit fits.  At RCPT it refuses that
  *	recipient only.
@@ -446,16 +450,120 @@ surge(pf_message *msg)
 	pf_result_fact(r, "window_s", "%lu", rc->surge_window);
 }
 
+/*
+ * The first recipient's units, taken at MAIL FROM in the message's store
+ * call (every message has one, so one round trip a message instead of
+ * two), kept until that recipient's RCPT TO; given back if it never
+ * comes, or comes refused by another check and is not to be counted.
+ */
+typedef struct rate_first {
+	pf_rate_store *store;		/* the message's configuration's */
+	pf_rate_req req[PF_RATE_KINDS];	/* the decision made at MAIL */
+	char *keys[PF_RATE_KINDS];
+	size_t n;
+	bool committed;			/* the units were taken */
+} rate_first;
+
+/* Free it, giving the units back unless a recipient took them. */
+static void
+first_free(void *state)
+{
+	rate_first *f = state;
+
+	if (f->committed)
+		(void)pf_rate_store_take(f->store, f->req, f->n,
+		    pf_rate_now_us(), PF_RATE_REFUND);
+	for (size_t i = 0; i < f->n; i++)
+		g_free(f->keys[i]);
+	g_free(f);
+}
+
+/* The requests of one metric, after a[0..], q[0..]; how many. */
+static size_t
+asks(pf_message *msg, unsigned metric, bool refused, unsigned group,
+     rate_ask *a, pf_rate_req *q)
+{
+	const pf_rate_conf *rc = &msg->cfg->rate;
+	bool enforce = !msg->cfg->monitor && rc->mode == PF_MODE_ENFORCE;
+	size_t n = 0;
+
+	for (unsigned kind = 0; kind < PF_RATE_KINDS; kind++) {
+		if ((a[n].value = key_value(msg, kind, a[n].ip,
+					    sizeof(a[n].ip))) == NULL)
+			continue;
+		pf_rate_limit_for(rc, kind, metric, a[n].value, &a[n].lim,
+				  &a[n].override);
+		if (a[n].lim.count == 0)
+			continue;
+		a[n].kind = kind;
+		a[n].key = g_string_new(NULL);
+		pf_rate_store_key(a[n].key, kind, metric, a[n].value);
+		memset(&q[n], 0, sizeof(q[n]));
+		q[n].key = a[n].key->str;
+		q[n].interval_us = a[n].lim.period_us / (int64_t)a[n].lim.count;
+		q[n].burst = a[n].lim.burst;
+		q[n].n = 1;
+		q[n].group = group;
+		q[n].refuses = enforce && !refused &&
+		    rc->limit_action[kind][metric] >= PF_ACTION_TEMPFAIL;
+		n++;
+	}
+	return n;
+}
+
+/* Keep the first recipient's part of the MAIL FROM call: q[0..n). */
+static void
+keep_first(pf_message *msg, const pf_rate_req *q, size_t n, bool fits)
+{
+	rate_first *f = g_new0(rate_first, 1);
+
+	f->store = msg->cfg->rate.store;
+	f->n = n;
+	for (size_t i = 0; i < n; i++) {
+		f->req[i] = q[i];
+		f->req[i].key = f->keys[i] = g_strdup(q[i].key);
+	}
+	f->committed = fits;
+	msg->state[PF_CHECK_RATE] = f;
+}
+
+/* The decision made at MAIL FROM for these requests, if it was. */
+static bool
+use_first(pf_message *msg, pf_rate_req *q, size_t n)
+{
+	rate_first *f = msg->state[PF_CHECK_RATE];
+	bool same;
+
+	if (f == NULL)
+		return false;
+	msg->state[PF_CHECK_RATE] = NULL;
+	same = f->n == n;
+	for (size_t i = 0; same && i < n; i++)
+		same = strcmp(f->keys[i], q[i].key) == 0;
+	if (same) {
+		f->committed = false;	/* taken for this recipient */
+		for (size_t i = 0; i < n; i++) {
+			q[i].admitted = f->req[i].admitted;
+			q[i].level_units = f->req[i].level_units;
+			q[i].wait_us = f->req[i].wait_us;
+		}
+	}
+	first_free(f);
+	return same;
+}
+
 static void
 rate_run(pf_message *msg, pf_stage stage)
 {
 	const pf_rate_conf *rc = &msg->cfg->rate;
 	unsigned metric = stage == PF_STAGE_MAIL ? PF_RATE_MESSAGES :
 	    PF_RATE_RECIPIENTS;
-	bool refused = false, enforce;
-	rate_ask ask[PF_RATE_KINDS];
-	pf_rate_req req[PF_RATE_KINDS];
-	size_t n = 0;
+	pf_rate_commit commit = rate_peek ? PF_RATE_PEEK : rc->count_refused ?
+	    PF_RATE_CHARGE : PF_RATE_IF_ADMITTED;
+	bool refused = false, fits[PF_RATE_GROUPS] = {true, true};
+	rate_ask ask[2 * PF_RATE_KINDS];
+	pf_rate_req req[2 * PF_RATE_KINDS];
+	size_t n, nrcpt = 0;
 
 	if (!rc->active)
 		return;
@@ -464,44 +572,39 @@ rate_run(pf_message *msg, pf_stage stage)
 	if (stage == PF_STAGE_MAIL && !rate_peek && !others_refuse(msg))
 		surge(msg);
 	if (others_refuse(msg)) {
-		if (!rc->count_refused)
+		if (!rc->count_refused) {
+			if (msg->state[PF_CHECK_RATE])	/* given back */
+				first_free(msg->state[PF_CHECK_RATE]);
+			msg->state[PF_CHECK_RATE] = NULL;
 			return;
+		}
 		refused = true;
 	}
-	enforce = !msg->cfg->monitor && rc->mode == PF_MODE_ENFORCE;
-	for (unsigned kind = 0; kind < PF_RATE_KINDS; kind++) {
-		rate_ask *a = &ask[n];
-
-		if ((a->value = key_value(msg, kind, a->ip,
-					  sizeof(a->ip))) == NULL)
-			continue;
-		pf_rate_limit_for(rc, kind, metric, a->value, &a->lim,
-				  &a->override);
-		if (a->lim.count == 0)
-			continue;
-		a->kind = kind;
-		a->key = g_string_new(NULL);
-		pf_rate_store_key(a->key, kind, metric, a->value);
-		memset(&req[n], 0, sizeof(req[n]));
-		req[n].key = a->key->str;
-		req[n].interval_us = a->lim.period_us / (int64_t)a->lim.count;
-		req[n].burst = a->lim.burst;
-		req[n].n = 1;
-		req[n].refuses = enforce && !refused &&
-		    rc->limit_action[kind][metric] >= PF_ACTION_TEMPFAIL;
-		n++;
-	}
-	if (n == 0)
+	n = asks(msg, metric, refused, 0, ask, req);
+	if (stage == PF_STAGE_MAIL)
+		nrcpt = asks(msg, PF_RATE_RECIPIENTS, refused, 1, ask + n,
+			     req + n);
+	if (n + nrcpt == 0)
 		return;
-	if (pf_rate_store_take(rc->store, req, n, pf_rate_now_us(),
-	    rate_peek ? PF_RATE_PEEK : rc->count_refused ? PF_RATE_CHARGE :
-	    PF_RATE_IF_ADMITTED) < 0)
+	if (stage == PF_STAGE_RCPT && use_first(msg, req, n)) {
+		/* decided at MAIL FROM */
+	} else if (pf_rate_store_take(rc->store, req, n + nrcpt,
+	    pf_rate_now_us(), commit) < 0) {
 		store_unavailable(msg);
-	else
-		for (size_t i = 0; i < n; i++)
-			if (!req[i].admitted)
-				over_limit(msg, metric, &ask[i], &req[i]);
+		goto out;
+	}
+	for (size_t i = 0; i < n + nrcpt; i++)
+		if (!req[i].admitted && req[i].refuses)
+			fits[req[i].group] = false;
 	for (size_t i = 0; i < n; i++)
+		if (!req[i].admitted)
+			over_limit(msg, metric, &ask[i], &req[i]);
+	/* the first recipient's decision stands if the message goes on */
+	if (nrcpt && (fits[0] || commit != PF_RATE_IF_ADMITTED))
+		keep_first(msg, req + n, nrcpt, commit == PF_RATE_CHARGE ||
+			   (commit == PF_RATE_IF_ADMITTED && fits[1]));
+out:
+	for (size_t i = 0; i < n + nrcpt; i++)
 		g_string_free(ask[i].key, TRUE);
 }
 
@@ -592,4 +695,5 @@ const pf_check pf_check_rate = {
 	.run = rate_run,
 	.configure = rate_configure,
 	.unconfigure = rate_unconfigure,
+	.free_state = first_free,
 };

@@ -69,7 +69,7 @@ void
 pf_rate_bucket_decide(pf_rate_req *reqs, size_t nreqs, const int64_t *tat_us,
 		      int64_t now_us, pf_rate_commit commit, int64_t *new_tat_us)
 {
-	bool fits = true;
+	bool fits[PF_RATE_GROUPS] = {true, true};
 
 	for (size_t i = 0; i < nreqs; i++) {
 		pf_rate_req *r = &reqs[i];
@@ -77,18 +77,27 @@ pf_rate_bucket_decide(pf_rate_req *reqs, size_t nreqs, const int64_t *tat_us,
 		int64_t want = base + (int64_t)r->n * r->interval_us;
 		int64_t cap = now_us + (int64_t)r->burst * r->interval_us;
 
+		if (commit == PF_RATE_REFUND) {
+			want = tat_us[i] - (int64_t)r->n * r->interval_us;
+			r->admitted = true;
+			r->wait_us = 0;
+			new_tat_us[i] = tat_us[i] <= now_us ? tat_us[i] :
+			    want > now_us ? want : now_us;
+			continue;
+		}
 		r->admitted = want <= cap;
 		r->wait_us = r->admitted ? 0 : want - cap;
 		new_tat_us[i] = r->admitted ? want : (want < cap ? want : cap);
 		if (!r->admitted && r->refuses)
-			fits = false;
+			fits[r->group ? 1 : 0] = false;
 	}
+	fits[1] = fits[1] && fits[0];
 	for (size_t i = 0; i < nreqs; i++) {
 		pf_rate_req *r = &reqs[i];
 		int64_t after;
 
-		if (commit == PF_RATE_PEEK ||
-		    (!fits && commit != PF_RATE_CHARGE))
+		if (commit == PF_RATE_PEEK || (!fits[r->group ? 1 : 0] &&
+		    commit == PF_RATE_IF_ADMITTED))
 			new_tat_us[i] = tat_us[i];
 		after = new_tat_us[i] > now_us ? new_tat_us[i] - now_us : 0;
 		r->level_units = (double)after / (double)r->interval_us;

@@ -47,8 +47,14 @@
  *	no request whose refusal refuses the message (req->refuses) was
  *	refused (PF_RATE_IF_ADMITTED); with PF_RATE_CHARGE they move anyway
  *	(refused attempts count), capped at a full bucket; with PF_RATE_PEEK
- *	never (preflight scan: what would happen, nothing counted).  Each request gets admitted, level_units
- *	(after the decision) and wait_us (refused: until it would fit).
+ *	never (preflight scan: what would happen, nothing counted).  Requests
+ *	come in two groups (req->group): group 0 moves as said, group 1 only
+ *	when group 0 moves too and none of its own refusing requests was
+ *	refused.  That lets one call take a message's units and, tentatively,
+ *	its first recipient's (rate.c).  PF_RATE_REFUND gives n units back to
+ *	each bucket (an emptied bucket is forgotten).  Each request gets
+ *	admitted, level_units (after the decision) and wait_us (refused:
+ *	until it would fit).
  *	0, or -1 when the store could not answer (timeout, connection
  *	lost, no server): the caller applies [rate] on_error.
  *
@@ -97,6 +103,7 @@ typedef struct pf_rate_req {
 	unsigned long burst;
 	unsigned long n;		/* units asked */
 	bool refuses;			/* its refusal refuses the message */
+	unsigned group;			/* 0 or 1: see take() */
 	/* results */
 	bool admitted;
 	double level_units;		/* in the bucket after the decision */
@@ -107,7 +114,10 @@ typedef enum pf_rate_commit {
 	PF_RATE_IF_ADMITTED = 0,	/* move the buckets unless refused */
 	PF_RATE_CHARGE = 1,		/* move them anyway */
 	PF_RATE_PEEK = 2,		/* never: decide only */
+	PF_RATE_REFUND = 3,		/* give n units back */
 } pf_rate_commit;
+
+#define PF_RATE_GROUPS 2
 
 typedef void (*pf_rate_list_fn)(const char *key, int64_t tat_us, void *arg);
 

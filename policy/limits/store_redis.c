@@ -4,11 +4,12 @@
  *	uses the same server (see store.h)
  * DESCRIPTION
  *	One EVALSHA per take(): a Lua script (below) reads every bucket of
- *	the message, decides as pf_rate_bucket_decide() does, and moves them
- *	all or none, atomically on the server; keys expire by themselves
+ *	the call, decides as pf_rate_bucket_decide() does, and moves each
+ *	group's all or none, atomically on the server; keys expire by themselves
  *	(PX: when the bucket has drained).  The script is known by its SHA1;
  *	a server that answers NOSCRIPT (restarted, flushed) gets SCRIPT LOAD
- *	and the call again.  The script returns the buckets as they were;
+ *	and the call again.  The script returns the buckets as they were
+ *	(integers: a Lua number is one);
  *	the maths is then run here on the same numbers to tell the caller
  *	what was decided.  Time is the caller's clock, so milters sharing a
  *	server must keep their clocks in step (NTP).
@@ -41,32 +42,38 @@
 static const char take_script[] =
     "local now = tonumber(ARGV[1])\n"
     "local charge, peek = ARGV[2] == '1', ARGV[2] == '2'\n"
-    "local old, new, commit = {}, {}, true\n"
+    "local refund = ARGV[2] == '3'\n"
+    "local old, new, group, fits = {}, {}, {}, {true, true}\n"
+    "local got = redis.call('MGET', unpack(KEYS))\n"
     "for i = 1, #KEYS do\n"
-    "  local b = 2 + (i - 1) * 4\n"
+    "  local b = 2 + (i - 1) * 5\n"
     "  local interval = tonumber(ARGV[b + 1])\n"
     "  local burst = tonumber(ARGV[b + 2])\n"
     "  local n = tonumber(ARGV[b + 3])\n"
-    "  local tat = tonumber(redis.call('GET', KEYS[i]) or '0') or 0\n"
-    "  local base = math.max(tat, now)\n"
-    "  local want = base + n * interval\n"
-    "  local cap = now + burst * interval\n"
+    "  local tat = tonumber(got[i] or '0') or 0\n"
+    "  group[i] = ARGV[b + 5] == '1' and 2 or 1\n"
     "  old[i] = tat\n"
-    "  if want <= cap then new[i] = want else\n"
-    "    new[i] = cap\n"
-    "    if ARGV[b + 4] == '1' then commit = false end\n"
+    "  if refund then new[i] = tat - n * interval else\n"
+    "    local want = math.max(tat, now) + n * interval\n"
+    "    local cap = now + burst * interval\n"
+    "    if want <= cap then new[i] = want else\n"
+    "      new[i] = cap\n"
+    "      if ARGV[b + 4] == '1' then fits[group[i]] = false end\n"
+    "    end\n"
     "  end\n"
     "end\n"
-    "local out = {}\n"
+    "fits[2] = fits[2] and fits[1]\n"
     "for i = 1, #KEYS do\n"
-    "  if not peek and (commit or charge) and new[i] ~= old[i]\n"
-    "      and new[i] > now then\n"
+    "  if refund and old[i] > now and new[i] <= now then\n"
+    "    redis.call('DEL', KEYS[i])\n"
+    "  elseif (refund and old[i] > now) or (not refund and not peek\n"
+    "      and (fits[group[i]] or charge) and new[i] ~= old[i]\n"
+    "      and new[i] > now) then\n"
     "    redis.call('SET', KEYS[i], string.format('%.0f', new[i]), 'PX',\n"
-    "      string.format('%.0f', math.ceil((new[i] - now) / 1000) + 1000))\n"
+    "      math.ceil((new[i] - now) / 1000) + 1000)\n"
     "  end\n"
-    "  out[i] = string.format('%.0f', old[i])\n"
     "end\n"
-    "return out\n";
+    "return old\n";
 
 static const char count_script[] =
     "local idx = tonumber(ARGV[1])\n"
@@ -326,7 +333,7 @@ redis_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs, int64_t now_us,
 	   pf_rate_commit commit)
 {
 	redis_store *r = (redis_store *)s;
-	const char *argv[3 + MAX_KEYS * 5 + 2];
+	const char *argv[3 + MAX_KEYS * 6 + 2];
 	GPtrArray *tmp = g_ptr_array_new_with_free_func(g_free);
 	int64_t tat[MAX_KEYS], new_tat[MAX_KEYS];
 	redisReply *rep;
@@ -344,12 +351,13 @@ redis_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs, int64_t now_us,
 		ARG(reqs[i].key);
 	ARGF("%lld", (long long)now_us);
 	ARG(commit == PF_RATE_PEEK ? "2" : commit == PF_RATE_CHARGE ? "1" :
-	    "0");
+	    commit == PF_RATE_REFUND ? "3" : "0");
 	for (size_t i = 0; i < nreqs; i++) {
 		ARGF("%lld", (long long)reqs[i].interval_us);
 		ARGF("%lu", reqs[i].burst);
 		ARGF("%lu", reqs[i].n);
 		ARG(reqs[i].refuses ? "1" : "0");
+		ARG(reqs[i].group ? "1" : "0");
 	}
 	if ((rep = eval_script(r, take_script, argc, argv)) == NULL)
 		goto out;
@@ -362,8 +370,7 @@ redis_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs, int64_t now_us,
 	for (size_t i = 0; i < nreqs; i++) {
 		const redisReply *e = rep->element[i];
 
-		tat[i] = e->type == REDIS_REPLY_STRING ?
-		    g_ascii_strtoll(e->str, NULL, 10) : 0;
+		tat[i] = e->type == REDIS_REPLY_INTEGER ? e->integer : 0;
 	}
 	freeReplyObject(rep);
 	pf_rate_bucket_decide(reqs, nreqs, tat, now_us, commit, new_tat);
