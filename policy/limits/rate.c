@@ -14,9 +14,10 @@
  *	in the message's call (its group 1: taken only if the message is):
  *	one round trip a message rather than two, the decision kept for the
  *	first RCPT TO, its units given back if that never comes (the
- *	transaction ends: free_state) or is refused by another check.  Over a limit: rate.KIND-METRIC with that
- *	limit's action (451 4.7.28 by default), naming the limit, what the
- *	bucket holds and when the next unit fits.  At RCPT it refuses that
+ *	transaction ends: free_state) or is refused by another check.  Over
+ *	a limit: rate.KIND-METRIC with that limit's action (451 4.7.28 by
+ *	default), naming the limit, what the bucket holds and when the next
+ *	unit fits.  At RCPT it refuses that
  *	recipient only.
  *
  *	An IPv6 client counts by its /64, as one network (ip:2001:db8:1:2::/64

@@ -54,9 +54,9 @@
  *	its first recipient's (rate.c).  PF_RATE_REFUND gives n units back to
  *	each bucket (an emptied bucket is forgotten).  Each request gets
  *	admitted, level_units (after the decision) and wait_us (refused:
- *	until it would fit).
- *	0, or -1 when the store could not answer (timeout, connection
- *	lost, no server): the caller applies [rate] on_error.
+ *	until it would fit).  take() returns 0, or -1 when the store could
+ *	not answer (timeout, connection lost, no server): the caller
+ *	applies [rate] on_error.
  *
  *	count() is the one fixed-window operation (incr_window), for the
  *	compromise signals rather than limits: it adds one to the counter of
@@ -73,9 +73,10 @@
  *	in-process store of this process (created at the first call):
  *	configurations share it, so buckets survive a reload; max_keys of
  *	the newest call bounds it (least recently used keys are dropped
- *	first; 0 leaves the bound as it is).  pf_rate_store_redis_new() parses url ("redis://host:port/db"
- *	or "unix:/path[?db=N]") and returns a store that connects on first
- *	use; NULL with the reason in err when url is malformed.
+ *	first; 0 leaves the bound as it is).  pf_rate_store_redis_new()
+ *	parses url ("redis://host:port/db" or "unix:/path[?db=N]") and
+ *	returns a store that connects on first use; NULL with the reason in
+ *	err when url is malformed.
  *	pf_rate_store_free() drops a reference
  *	and sets *s to NULL.
  *

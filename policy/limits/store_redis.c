@@ -23,8 +23,8 @@
  *	Every connect, write and read is bounded by timeout.  A failed call
  *	closes its connection and the idle ones; then no connect is tried
  *	for a backoff that doubles from 100 ms to 5 s, and calls in between
- *	fail at once (the check applies on_error).  Trouble is logged once per 10 s with the
- *	number of failed calls; recovery once.
+ *	fail at once (the check applies on_error).  Trouble is logged once
+ *	per 10 s with the number of failed calls; recovery once.
  */
 #include <stdlib.h>
 #include <string.h>
