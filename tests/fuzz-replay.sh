@@ -9,8 +9,6 @@
 . "${top_srcdir:-.}/tests/tap.sh"
 S="${top_srcdir:-.}"
 B="${top_builddir:-.}"
-san=0
-grep -q '^PF_SAN_CFLAGS = -f' "$B/Makefile" 2>/dev/null && san=1
 for t in config pipeline address mime spf; do
 	prog="$B/fuzz/replay_$t"
 	n=$(ls "$S/fuzz/corpus/$t" | wc -l)
@@ -18,7 +16,7 @@ for t in config pipeline address mime spf; do
 	rc=$?
 	[ $rc -eq 0 ] || diag "$out"
 	ok $rc "fuzz_$t: its $n corpus inputs replay without a crash"
-	if [ $san = 1 ]; then
+	if sanitizer_build; then
 		ok 0 "# SKIP fuzz_$t under valgrind: a sanitizer build (ASan checked it above)"
 	elif ! command -v valgrind >/dev/null 2>&1; then
 		ok 0 "# SKIP fuzz_$t under valgrind: valgrind not installed"

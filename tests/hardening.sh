@@ -11,7 +11,7 @@ for p in milter/preflight-milter tools/preflight; do
 	like "$(readelf -l "$f")" 'GNU_RELRO' "$p has RELRO"
 	like "$(readelf -d "$f")" 'BIND_NOW|FLAGS_1.*NOW' "$p binds now (full RELRO)"
 	like "$(readelf -s --wide "$f")" '__stack_chk_fail' "$p uses the stack protector"
-	if grep -q 'fsanitize' "$B/Makefile" && grep -q '^PF_SAN_CFLAGS = -f' "$B/Makefile"; then
+	if sanitizer_build; then
 		ok 0 "$p FORTIFY: not checked in a sanitizer build"
 	else
 		like "$(readelf -s --wide "$f")" '__[a-z]*_chk' "$p uses FORTIFY_SOURCE checked functions"

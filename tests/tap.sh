@@ -1,6 +1,7 @@
 # tap.sh - TAP helpers for the shell tests (sourced).
 #   ok STATUS DESC | is GOT WANT DESC | like STR REGEX DESC | unlike STR REGEX DESC
 #   skip_all REASON | diag TEXT | tap_done (prints the plan; exit 1 if any failed)
+#   sanitizer_build (true when $top_builddir was configured --enable-sanitizers)
 # Output is TAP for automake's tap-driver.sh.
 _tap_n=0
 _tap_failed=0
@@ -36,6 +37,8 @@ unlike() {
 }
 
 skip_all() { printf '1..0 # SKIP %s\n' "$*"; exit 0; }
+
+sanitizer_build() { grep -q '^PF_SAN_CFLAGS = -f' "${top_builddir:-.}/Makefile" 2>/dev/null; }
 
 tap_done() {
 	printf '1..%d\n' "$_tap_n"
