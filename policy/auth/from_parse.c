@@ -583,14 +583,13 @@ read_domain(parse *ps)
 		out->domain_ascii = g_strdup(out->domain);
 	} else {
 		out->domain_ascii = pf_domain_to_ascii(out->domain);
-	}
-	/* An ASCII name is its own A-label: libidn2 drops characters such
-	 * as "=" and "?" from it, and that other name is not the one
-	 * written. */
-	if (out->domain_ascii && ascii &&
-	    strcmp(out->domain_ascii, out->domain) != 0) {
-		g_free(out->domain_ascii);
-		out->domain_ascii = NULL;
+		/* An ASCII name is its own A-label: libidn2 drops "=" and
+		 * "?" from it, and that other name is not the one written. */
+		if (out->domain_ascii && ascii &&
+		    strcmp(out->domain_ascii, out->domain) != 0) {
+			g_free(out->domain_ascii);
+			out->domain_ascii = NULL;
+		}
 	}
 	if (out->domain_ascii == NULL || !ascii_domain_ok(out->domain_ascii)) {
 		g_free(out->domain_ascii);

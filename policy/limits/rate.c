@@ -17,8 +17,7 @@
  *	transaction ends: free_state) or is refused by another check.  Over
  *	a limit: rate.KIND-METRIC with that limit's action (451 4.7.28 by
  *	default), naming the limit, what the bucket holds and when the next
- *	unit fits.  At RCPT it refuses that
- *	recipient only.
+ *	unit fits.  At RCPT it refuses that recipient only.
  *
  *	An IPv6 client counts by its /64, as one network (ip:2001:db8:1:2::/64
  *	in replies, logs and the overrides table).
