@@ -12,3 +12,19 @@ fuzz:
 	  POLICY_LIBS="$(POLICY_EXT_LIBS)" \
 	  $(SHELL) $(top_srcdir)/fuzz/run.sh $(top_srcdir) $(FUZZ_TARGETS)
 .PHONY: fuzz
+
+## the fuzz targets built as plain programs replaying fuzz/corpus (run by
+## tests/fuzz-replay.sh: directly, and under valgrind in the plain build)
+FUZZ_REPLAYS = fuzz/replay_config fuzz/replay_pipeline fuzz/replay_address \
+	fuzz/replay_mime fuzz/replay_spf
+check_PROGRAMS += $(FUZZ_REPLAYS)
+fuzz_replay_config_SOURCES = fuzz/fuzz_config.c fuzz/replay.c fuzz/fuzz_quiet.h
+fuzz_replay_config_LDADD = $(POLICY_LIBS)
+fuzz_replay_pipeline_SOURCES = fuzz/fuzz_pipeline.c fuzz/replay.c fuzz/fuzz_quiet.h
+fuzz_replay_pipeline_LDADD = $(POLICY_LIBS)
+fuzz_replay_address_SOURCES = fuzz/fuzz_address.c fuzz/replay.c fuzz/fuzz_quiet.h
+fuzz_replay_address_LDADD = $(POLICY_LIBS)
+fuzz_replay_mime_SOURCES = fuzz/fuzz_mime.c fuzz/replay.c fuzz/fuzz_quiet.h
+fuzz_replay_mime_LDADD = $(POLICY_LIBS)
+fuzz_replay_spf_SOURCES = fuzz/fuzz_spf.c fuzz/replay.c fuzz/fuzz_quiet.h
+fuzz_replay_spf_LDADD = $(POLICY_LIBS)
