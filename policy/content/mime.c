@@ -27,11 +27,11 @@ part_free(gpointer p)
 	g_free(part->type);
 	g_free(part->filename);
 	g_free(part->label);
-	if (part->content)
+	if (part->content && part->content != &part->content_view)
 		g_byte_array_free(part->content, TRUE);
-	if (part->raw)
+	if (part->raw && part->raw != &part->raw_view)
 		g_byte_array_free(part->raw, TRUE);
-	if (part->head)
+	if (part->head && part->head != &part->head_view)
 		g_byte_array_free(part->head, TRUE);
 	g_free(part->text);
 	g_free(part);
@@ -157,16 +157,69 @@ walk(pf_mime *mime, const pf_config *cfg, GMimeObject *obj, const char *id,
 	}
 }
 
+/*
+ * The parser's stream: a GMimeStreamCat of the headers and the kept body
+ * whose substreams inside the body are substreams of the body's own
+ * memory stream.  With persist_stream the parser keeps a substream of its
+ * stream as each part's content; a plain cat would give a cat of
+ * substreams, which can only be read by copying.  This way a part's
+ * content is a GMimeStreamMem over msg->body with bounds, and its bytes
+ * are used in place (part_in_place()).
+ */
+typedef struct {
+	GMimeStreamCat parent;
+	GMimeStream *body;	/* borrowed: a source of the cat */
+	gint64 body_start;	/* the headers' length */
+} PfMessageStream;
+
+typedef struct {
+	GMimeStreamCatClass parent_class;
+} PfMessageStreamClass;
+
+GType pf_message_stream_get_type(void);	/* G_DEFINE_TYPE defines it */
+G_DEFINE_TYPE(PfMessageStream, pf_message_stream, GMIME_TYPE_STREAM_CAT)
+
+static GMimeStream *
+message_substream(GMimeStream *stream, gint64 start, gint64 end)
+{
+	PfMessageStream *ms = (PfMessageStream *)stream;
+	GMimeStream *body = ms->body;
+
+	/* the class method, not g_mime_stream_substream(): that would set
+	 * the new stream's super_stream, which our caller sets to us */
+	if (body && start >= ms->body_start && (end == -1 || end >= start))
+		return GMIME_STREAM_GET_CLASS(body)->substream(body,
+		    start - ms->body_start, end == -1 ? -1 :
+		    end - ms->body_start);
+	return GMIME_STREAM_CLASS(pf_message_stream_parent_class)->substream(
+	    stream, start, end);
+}
+
+static void
+pf_message_stream_class_init(PfMessageStreamClass *klass)
+{
+	GMIME_STREAM_CLASS(klass)->substream = message_substream;
+}
+
+static void
+pf_message_stream_init(PfMessageStream *ms)
+{
+	ms->body = NULL;
+	ms->body_start = 0;
+}
+
 /* The headers as the parser wants them ("Name: value" lines, CRLF), then
  * the kept body, which is not copied. */
 static GMimeStream *
 message_stream(const pf_message *msg)
 {
 	GString *h = g_string_sized_new(msg->header_bytes + 2);
-	GMimeStream *cat = g_mime_stream_cat_new();
+	PfMessageStream *ms = g_object_new(pf_message_stream_get_type(), NULL);
+	GMimeStream *cat = (GMimeStream *)ms;
 	GMimeStream *hs, *bs;
 	GByteArray *ha;
 
+	g_mime_stream_construct(cat, 0, -1);	/* as g_mime_stream_cat_new() */
 	for (guint i = 0; i < msg->headers->len; i++) {
 		const pf_header *hd = &g_array_index(msg->headers, pf_header, i);
 
@@ -192,6 +245,8 @@ message_stream(const pf_message *msg)
 		bs = g_mime_stream_mem_new_with_byte_array(msg->body);
 		g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(bs), FALSE);
 		g_mime_stream_cat_add_source(GMIME_STREAM_CAT(cat), bs);
+		ms->body = bs;		/* the cat holds it */
+		ms->body_start = (gint64)ha->len;
 		g_object_unref(bs);
 	}
 	return cat;
@@ -233,15 +288,38 @@ pf_mime_get(pf_message *msg)
 }
 
 /*
+ * A memory stream's bytes, at most max, as a view: message_stream() makes
+ * every part's content one over msg->body.
+ */
+static GByteArray *
+part_in_place(GMimeStream *src, gsize max, GByteArray *view)
+{
+	GByteArray *a;
+	gint64 end;
+
+	if (!GMIME_IS_STREAM_MEM(src) ||
+	    (a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(src))) ==
+	    NULL)
+		return NULL;
+	end = src->bound_end == -1 ? (gint64)a->len :
+	    MIN(src->bound_end, (gint64)a->len);
+	if (src->bound_start < 0 || end < src->bound_start)
+		return NULL;
+	view->data = a->data + src->bound_start;
+	view->len = (guint)MIN((gsize)(end - src->bound_start), max);
+	return view;
+}
+
+/*
  * At most max bytes of a leaf's content, decoded through GMime's own
  * filter for its Content-Transfer-Encoding (as g_mime_data_wrapper_
- * write_to_stream() does) or as sent.  One read loop for the whole
+ * write_to_stream() does) or as sent (in place when it can be: view).  One read loop for the whole
  * content, the sniffing head and the raw bytes.
  */
 static GByteArray *
-part_bytes(const pf_mime_part *part, bool decode, gsize max)
+part_bytes(pf_mime_part *part, bool decode, gsize max, GByteArray *view)
 {
-	GByteArray *out = g_byte_array_new();
+	GByteArray *out;
 	GMimeDataWrapper *w;
 	GMimeStream *src, *in;
 	GMimeContentEncoding enc;
@@ -251,13 +329,17 @@ part_bytes(const pf_mime_part *part, bool decode, gsize max)
 	if (!GMIME_IS_PART(part->object) ||
 	    (w = g_mime_part_get_content(GMIME_PART(part->object))) == NULL ||
 	    (src = g_mime_data_wrapper_get_stream(w)) == NULL)
+		return g_byte_array_new();
+	enc = g_mime_data_wrapper_get_encoding(w);
+	decode = decode && (enc == GMIME_CONTENT_ENCODING_BASE64 ||
+	    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+	    enc == GMIME_CONTENT_ENCODING_UUENCODE);
+	if (!decode && (out = part_in_place(src, max, view)) != NULL)
 		return out;
+	out = g_byte_array_new();
 	g_mime_stream_reset(src);
 	in = g_object_ref(src);
-	enc = g_mime_data_wrapper_get_encoding(w);
-	if (decode && (enc == GMIME_CONTENT_ENCODING_BASE64 ||
-	    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
-	    enc == GMIME_CONTENT_ENCODING_UUENCODE)) {
+	if (decode) {
 		GMimeFilter *dec = g_mime_filter_basic_new(enc, FALSE);
 
 		g_object_unref(in);
@@ -282,7 +364,8 @@ const GByteArray *
 pf_mime_part_content(pf_mime_part *part)
 {
 	if (part->content == NULL)
-		part->content = part_bytes(part, true, G_MAXUINT);
+		part->content = part_bytes(part, true, G_MAXUINT,
+		    &part->content_view);
 	return part->content;
 }
 
@@ -293,7 +376,8 @@ pf_mime_part_head(pf_mime_part *part)
 	if (part->content)
 		return part->content;	/* already whole: no second decode */
 	if (part->head == NULL)
-		part->head = part_bytes(part, true, PF_MIME_HEAD);
+		part->head = part_bytes(part, true, PF_MIME_HEAD,
+		    &part->head_view);
 	return part->head;
 }
 
@@ -301,7 +385,8 @@ const GByteArray *
 pf_mime_part_raw(pf_mime_part *part)
 {
 	if (part->raw == NULL)
-		part->raw = part_bytes(part, false, G_MAXUINT);
+		part->raw = part_bytes(part, false, G_MAXUINT,
+		    &part->raw_view);
 	return part->raw;
 }
 

@@ -37,7 +37,9 @@
  *	a large attachment whole), the still-encoded content
  *	(pf_mime_part_raw) and UTF-8 text (pf_mime_part_text, text parts
  *	only, else NULL) are produced on first use and kept with the part;
- *	they belong to the parse.  pf_mime_part_name() describes a part for
+ *	they belong to the parse.  Bytes that need no decoding are not
+ *	copied: the three arrays then point into msg->body (a part's
+ *	content stream is a memory stream over the body, see mime.c).  pf_mime_part_name() describes a part for
  *	a reader: its file name when it has one, else its id and type.
  *
  *	pf_mime_part_is_body_text() says whether a part is inline
@@ -64,6 +66,9 @@ typedef struct pf_mime_part {
 	GByteArray *content;	/* decoded, on first use */
 	GByteArray *head;	/* decoded, first PF_MIME_HEAD bytes */
 	GByteArray *raw;	/* encoded, on first use */
+	/* what those point to when the bytes are read in place in the
+	 * body: data and len only, never given to g_byte_array_*() */
+	GByteArray content_view, head_view, raw_view;
 	char *text;		/* UTF-8, on first use */
 	bool text_done;
 } pf_mime_part;
