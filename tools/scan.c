@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "core/feed.h"
 #include "core/pipeline.h"
@@ -68,17 +69,34 @@ load_config(const char *path, bool explicit_path)
 	return cfg;
 }
 
-static GByteArray *
+/*
+ * The whole message: a regular file is mapped (no copy, no fresh memory to
+ * fault in, which on a 5 MB file was a quarter of the scan), anything else
+ * (stdin, a pipe) read.
+ */
+static GBytes *
 read_all(const char *path)
 {
 	FILE *fp = path && strcmp(path, "-") != 0 ? fopen(path, "rb") : stdin;
 	GByteArray *buf;
 	unsigned char chunk[SCAN_CHUNK];
+	struct stat st;
 	size_t n;
 
 	if (fp == NULL) {
 		fprintf(stderr, "preflight: %s: %s\n", path, strerror(errno));
 		return NULL;
+	}
+	if (fp != stdin && fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode)) {
+		GMappedFile *map = g_mapped_file_new(path, FALSE, NULL);
+
+		if (map) {
+			GBytes *b = g_mapped_file_get_bytes(map);
+
+			g_mapped_file_unref(map);	/* b holds it */
+			fclose(fp);
+			return b;
+		}
 	}
 	buf = g_byte_array_new();
 	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
@@ -91,7 +109,7 @@ read_all(const char *path)
 	}
 	if (fp != stdin)
 		fclose(fp);
-	return buf;
+	return buf ? g_byte_array_free_to_bytes(buf) : NULL;
 }
 
 static void
@@ -177,8 +195,9 @@ emit_original(FILE *fp, const pf_message *msg, const unsigned char *p,
 }
 
 static int
-emit_message(const char *path, const pf_message *msg, const GByteArray *raw,
-	     size_t body_off, const char *eol)
+emit_message(const char *path, const pf_message *msg,
+	     const unsigned char *raw, size_t raw_len, size_t body_off,
+	     const char *eol)
 {
 	FILE *fp = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
 	guint n = msg->add_headers->len;
@@ -195,8 +214,8 @@ emit_message(const char *path, const pf_message *msg, const GByteArray *raw,
 					pf_header, i), eol);
 		}
 	/* original headers, then appended ones, then the separator */
-	emit_original(fp, msg, raw->data,
-		      body_off ? body_off - strlen(eol) : raw->len);
+	emit_original(fp, msg, raw, body_off ? body_off - strlen(eol) :
+		      raw_len);
 	for (guint i = 0; i < n; i++)
 		if (!g_array_index(msg->add_prepend, gboolean, i)) {
 			emit_header(fp, &g_array_index(msg->add_headers,
@@ -212,7 +231,7 @@ emit_message(const char *path, const pf_message *msg, const GByteArray *raw,
 				fputc(b->data[i], fp);
 	} else if (body_off) {
 		fputs(eol, fp);
-		fwrite(raw->data + body_off, 1, raw->len - body_off, fp);
+		fwrite(raw + body_off, 1, raw_len - body_off, fp);
 	}
 	if (fp == stdout)
 		rc = fflush(fp);
@@ -228,7 +247,7 @@ emit_message(const char *path, const pf_message *msg, const GByteArray *raw,
 static int
 scan_run(const scan_opts *o, pf_config *cfg)
 {
-	GByteArray *raw = read_all(o->file);
+	GBytes *raw = read_all(o->file);
 	pf_conninfo ci = {
 		.client_name = "localhost",
 		.client_addr = o->client_ip,
@@ -239,6 +258,8 @@ scan_run(const scan_opts *o, pf_config *cfg)
 	pf_message *msg;
 	pf_verdict *v;
 	pf_feed_info fi = {0, "\n"};
+	const unsigned char *data;
+	gsize len;
 	char *utf8_args[] = {(char *)"SMTPUTF8", NULL};
 	int rc = 0;
 
@@ -257,7 +278,8 @@ scan_run(const scan_opts *o, pf_config *cfg)
 	for (guint i = 0; i < o->rcpts->len; i++)
 		if ((v = pf_pipeline_rcpt(tx, o->rcpts->pdata[i])) != NULL)
 			print_decision(msg, v, o->json);
-	v = pf_feed_raw(tx, raw->data, raw->len, &fi);
+	data = g_bytes_get_data(raw, &len);
+	v = pf_feed_raw(tx, data, len, &fi);
 	print_decision(msg, v, o->json);
 	if (v->stage != PF_STAGE_EOM)
 		goto done;
@@ -267,12 +289,13 @@ scan_run(const scan_opts *o, pf_config *cfg)
 			fprintf(stderr, "preflight: message %s: nothing "
 				"written to %s\n", pf_action_name(v->action) ,
 				o->emit);
-		else if (emit_message(o->emit, msg, raw, fi.body_off, fi.eol) < 0)
+		else if (emit_message(o->emit, msg, data, len, fi.body_off,
+				      fi.eol) < 0)
 			rc = 1;
 	}
 done:
 	pf_pipeline_free(&tx);
-	g_byte_array_free(raw, TRUE);
+	g_bytes_unref(raw);
 	return rc;
 }
 

@@ -116,7 +116,9 @@ pf_feed_raw(pf_pipeline *p, const unsigned char *data, size_t len,
 	}
 	if ((v = pf_pipeline_eoh(p)) != NULL)
 		return v;
-	if (body_off)
+	if (body_off) {
+		p->msg->body_hint = len - body_off;	/* LF files grow */
 		feed_body(p, data + body_off, len - body_off);
+	}
 	return pf_pipeline_eom(p);
 }

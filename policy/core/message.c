@@ -7,9 +7,13 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
 
 #include "core/message.h"
 #include "core/metrics.h"
+
+#define PREFAULT_MIN ((size_t)2 << 20)
 
 int64_t
 pf_now_us(void)
@@ -331,22 +335,55 @@ scan_body(pf_message *msg, const unsigned char *p, size_t len)
 	msg->bare_cr_lf = bare;
 }
 
+/*
+ * Fresh memory is faulted in a page at a time, and on paravirtualised
+ * machines a fault costs microseconds: a 5 MB body took 15 ms that way in
+ * preflight scan.  A large buffer that is about to be filled is asked for
+ * whole, in huge pages where the kernel has them.  Advice only: errors
+ * change nothing.  Only for pf_feed_raw's one-shot callers: the milter
+ * reuses its freed bodies' memory, already faulted in, and there the
+ * advice cost more than it saved (24.6 -> 30.2 ms a 5 MB message).
+ */
+static void
+prefault(void *p, size_t len)
+{
+#if defined(MADV_POPULATE_WRITE) && defined(MADV_HUGEPAGE)
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1);
+	uintptr_t e = ((uintptr_t)p + len) & ~(page - 1);
+
+	if (len < PREFAULT_MIN || e <= a)
+		return;
+	(void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+	(void)madvise((void *)a, e - a, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)len;
+#endif
+}
+
 void
 pf_message_store_body(pf_message *msg, const unsigned char *data, size_t len)
 {
 	size_t keep = 0;
 
 	/*
-	 * The client's SIZE= (headers included, so an upper bound) sizes the
-	 * body once, up to what is kept: no copy each time the array doubles.
+	 * The client's SIZE= (headers included, so an upper bound), or what
+	 * the caller said it will give, sizes the body once, up to what is
+	 * kept: no copy each time the array doubles.
 	 */
-	if (msg->body->len == 0 && len > 0 && msg->esmtp_size > 0) {
-		size_t want = MIN((size_t)msg->esmtp_size,
-				  msg->cfg->max_scan_size);
+	if (msg->body->len == 0 && len > 0 &&
+	    (msg->esmtp_size > 0 || msg->body_hint > 0)) {
+		size_t want = MIN(msg->esmtp_size > 0 ?
+		    (size_t)msg->esmtp_size : msg->body_hint,
+		    msg->cfg->max_scan_size);
 
-		if (want > len)
+		if (want > len) {
 			g_byte_array_set_size(g_byte_array_set_size(msg->body,
 			    (guint)want), 0);
+			if (msg->esmtp_size <= 0)
+				prefault(msg->body->data, want);
+		}
 	}
 	if (msg->body->len < msg->cfg->max_scan_size) {
 		keep = msg->cfg->max_scan_size - msg->body->len;

@@ -163,6 +163,8 @@ typedef struct pf_message {
 	char *auth_user;		/* {auth_authen} */
 	char *sender;			/* MAIL FROM address without <> */
 	long long esmtp_size;		/* SIZE=, or -1 */
+	size_t body_hint;		/* body bytes the caller is about to
+					 * give (pf_feed_raw), or 0 */
 	GPtrArray *rcpts;		/* char *, accepted recipients */
 	unsigned rcpts_refused;
 
