@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <hiredis/hiredis.h>
+
 #include "testutil.h"
 #include "limits/rate.h"
 #include "limits/store.h"
@@ -866,6 +868,76 @@ redis_store_decides_as_the_in_process_store(void **state)
 	g_string_free(out[1], TRUE);
 }
 
+typedef struct waiter {
+	pf_rate_store *store;
+	char key[64];
+	int rc;
+	int64_t took_us;
+} waiter;
+
+static gpointer
+waiter_thread(gpointer arg)
+{
+	waiter *w = arg;
+	pf_rate_req q = {.key = w->key, .interval_us = SEC, .burst = 10,
+	    .n = 1, .refuses = true};
+	int64_t t0 = g_get_monotonic_time();
+
+	w->rc = pf_rate_store_take(w->store, &q, 1, fake_now,
+				   PF_RATE_IF_ADMITTED);
+	w->took_us = g_get_monotonic_time() - t0;
+	return NULL;
+}
+
+/*
+ * One pooled connection, two callers while the server is busy for 300 ms
+ * (a script on another connection): the second waits for the first's
+ * connection and is woken when it comes back, not at its 2 s deadline.
+ */
+static void
+a_caller_waiting_for_the_pool_is_woken_when_a_connection_returns(void **state)
+{
+	const char *url = getenv("PF_TEST_REDIS");
+	GString *err = g_string_new(NULL);
+	pf_rate_store *s = pf_rate_store_redis_new(url, NULL, 2000, 1, err);
+	redisContext *busy;
+	waiter w[2] = {{.store = s}, {.store = s}};
+	GThread *t[2];
+
+	assert_non_null(s);
+	assert_true(g_str_has_prefix(url, "unix:"));
+	busy = redisConnectUnix(url + 5);
+	assert_true(busy && busy->err == 0);
+	for (int i = 0; i < 2; i++) {
+		g_snprintf(w[i].key, sizeof(w[i].key), "pf:rate:user:messages:"
+			   "pool%d-%d", (int)getpid(), i);
+		pf_rate_store_reset(s, w[i].key);
+	}
+	assert_int_equal(redisAppendCommand(busy, "EVAL %s 0",
+	    "local t = redis.call('TIME') local s = t[1] * 1e6 + t[2] "
+	    "repeat t = redis.call('TIME') until t[1] * 1e6 + t[2] - s "
+	    "> 300000 return 1"), REDIS_OK);
+	{
+		int done = 0;
+
+		while (!done)	/* the script is sent: the server is busy */
+			assert_int_equal(redisBufferWrite(busy, &done),
+					 REDIS_OK);
+	}
+	g_usleep(50 * 1000);
+	for (int i = 0; i < 2; i++)
+		t[i] = g_thread_new("waiter", waiter_thread, &w[i]);
+	for (int i = 0; i < 2; i++)
+		g_thread_join(t[i]);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(w[i].rc, 0);
+		assert_true(w[i].took_us < 1500 * (int64_t)1000);
+	}
+	redisFree(busy);
+	pf_rate_store_free(&s);
+	g_string_free(err, TRUE);
+}
+
 int
 main(void)
 {
@@ -897,6 +969,8 @@ main(void)
 	};
 	const struct CMUnitTest redis_tests[] = {
 		cmocka_unit_test(redis_store_decides_as_the_in_process_store),
+		cmocka_unit_test(
+		    a_caller_waiting_for_the_pool_is_woken_when_a_connection_returns),
 	};
 	const char *url = getenv("PF_TEST_REDIS");
 

@@ -103,6 +103,7 @@ typedef struct redis_store {
 	GCond freed;
 	redisContext **idle;		/* pool_size slots */
 	unsigned nidle, nopen, pool_size;
+	unsigned waiting;		/* callers in pool_get's wait */
 	int64_t retry_after_us;		/* no connect before (monotonic) */
 	int64_t backoff_us;
 	unsigned long failures;		/* since the last report */
@@ -215,15 +216,19 @@ pool_get(redis_store *r, GString *why)
 			if ((c = redis_connect(r, why)) == NULL) {
 				g_mutex_lock(&r->lock);
 				r->nopen--;
-				g_cond_signal(&r->freed);
+				if (r->waiting)
+					g_cond_signal(&r->freed);
 				g_mutex_unlock(&r->lock);
 			}
 			return c;
 		}
+		r->waiting++;
 		if (!g_cond_wait_until(&r->freed, &r->lock, deadline)) {
+			r->waiting--;
 			g_string_assign(why, "every connection busy");
 			break;
 		}
+		r->waiting--;
 	}
 	g_mutex_unlock(&r->lock);
 	return c;
@@ -245,7 +250,9 @@ pool_put(redis_store *r, redisContext *c, bool ok)
 			r->nopen--;
 		}
 	}
-	g_cond_signal(&r->freed);
+	/* GLib's signal is a futex call even with nobody waiting */
+	if (r->waiting)
+		g_cond_signal(&r->freed);
 	g_mutex_unlock(&r->lock);
 }
 
