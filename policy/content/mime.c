@@ -176,8 +176,8 @@ typedef struct {
 	GMimeStreamCatClass parent_class;
 } PfMessageStreamClass;
 
-GType pf_message_stream_get_type(void);	/* G_DEFINE_TYPE defines it */
-G_DEFINE_TYPE(PfMessageStream, pf_message_stream, GMIME_TYPE_STREAM_CAT)
+/* GMimeStreamCat's substream(), for ranges that are not inside the body */
+static GMimeStream *(*cat_substream)(GMimeStream *, gint64, gint64);
 
 static GMimeStream *
 message_substream(GMimeStream *stream, gint64 start, gint64 end)
@@ -191,21 +191,35 @@ message_substream(GMimeStream *stream, gint64 start, gint64 end)
 		return GMIME_STREAM_GET_CLASS(body)->substream(body,
 		    start - ms->body_start, end == -1 ? -1 :
 		    end - ms->body_start);
-	return GMIME_STREAM_CLASS(pf_message_stream_parent_class)->substream(
-	    stream, start, end);
+	return cat_substream(stream, start, end);
 }
 
 static void
-pf_message_stream_class_init(PfMessageStreamClass *klass)
+message_stream_class_init(gpointer klass, gpointer data)
 {
-	GMIME_STREAM_CLASS(klass)->substream = message_substream;
+	GMimeStreamClass *sc = GMIME_STREAM_CLASS(klass);
+
+	(void)data;
+	cat_substream = GMIME_STREAM_CLASS(g_type_class_peek_parent(klass))->
+	    substream;
+	sc->substream = message_substream;
 }
 
-static void
-pf_message_stream_init(PfMessageStream *ms)
+/* The type, registered once (by hand: cppcheck cannot read G_DEFINE_TYPE) */
+static GType
+message_stream_type(void)
 {
-	ms->body = NULL;
-	ms->body_start = 0;
+	static gsize type;
+
+	if (g_once_init_enter(&type)) {
+		GType t = g_type_register_static_simple(GMIME_TYPE_STREAM_CAT,
+		    g_intern_static_string("PfMessageStream"),
+		    sizeof(PfMessageStreamClass), message_stream_class_init,
+		    sizeof(PfMessageStream), NULL, 0);
+
+		g_once_init_leave(&type, t);
+	}
+	return (GType)type;
 }
 
 /* The headers as the parser wants them ("Name: value" lines, CRLF), then
@@ -214,7 +228,7 @@ static GMimeStream *
 message_stream(const pf_message *msg)
 {
 	GString *h = g_string_sized_new(msg->header_bytes + 2);
-	PfMessageStream *ms = g_object_new(pf_message_stream_get_type(), NULL);
+	PfMessageStream *ms = g_object_new(message_stream_type(), NULL);
 	GMimeStream *cat = (GMimeStream *)ms;
 	GMimeStream *hs, *bs;
 	GByteArray *ha;
