@@ -198,6 +198,7 @@ pool_get(redis_store *r, GString *why)
 {
 	int64_t deadline = g_get_monotonic_time() + r->timeout_us;
 	redisContext *c = NULL;
+	gboolean woken;
 
 	g_mutex_lock(&r->lock);
 	for (;;) {
@@ -223,12 +224,12 @@ pool_get(redis_store *r, GString *why)
 			return c;
 		}
 		r->waiting++;
-		if (!g_cond_wait_until(&r->freed, &r->lock, deadline)) {
-			r->waiting--;
+		woken = g_cond_wait_until(&r->freed, &r->lock, deadline);
+		r->waiting--;
+		if (!woken) {
 			g_string_assign(why, "every connection busy");
 			break;
 		}
-		r->waiting--;
 	}
 	g_mutex_unlock(&r->lock);
 	return c;
