@@ -327,11 +327,13 @@ part_in_place(GMimeStream *src, gsize max, GByteArray *view)
 /*
  * At most max bytes of a leaf's content, decoded through GMime's own
  * filter for its Content-Transfer-Encoding (as g_mime_data_wrapper_
- * write_to_stream() does) or as sent (in place when it can be: view).  One read loop for the whole
- * content, the sniffing head and the raw bytes.
+ * write_to_stream() does) or as sent, in place in the body (view) when
+ * it can be.  One read loop for the whole content, the sniffing head and
+ * the raw bytes.
  */
 static GByteArray *
-part_bytes(pf_mime_part *part, bool decode, gsize max, GByteArray *view)
+part_bytes(const pf_mime_part *part, bool decode, gsize max,
+	   GByteArray *view)
 {
 	GByteArray *out;
 	GMimeDataWrapper *w;

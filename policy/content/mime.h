@@ -39,8 +39,9 @@
  *	only, else NULL) are produced on first use and kept with the part;
  *	they belong to the parse.  Bytes that need no decoding are not
  *	copied: the three arrays then point into msg->body (a part's
- *	content stream is a memory stream over the body, see mime.c).  pf_mime_part_name() describes a part for
- *	a reader: its file name when it has one, else its id and type.
+ *	content stream is a memory stream over the body, see mime.c).
+ *	pf_mime_part_name() describes a part for a reader: its file name
+ *	when it has one, else its id and type.
  *
  *	pf_mime_part_is_body_text() says whether a part is inline
  *	text/subtype (not an attachment).

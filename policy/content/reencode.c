@@ -315,7 +315,8 @@ repair_part(repair *rp, pf_mime_part *part, GMimeObject *obj, bool top,
 	ce = st->bound_end - (gint64)rp->hlen;
 	if (cs < 0 || ce < cs || (guint64)ce > body->len ||
 	    (guint64)(ce - cs) != raw->len ||
-	    memcmp(body->data + cs, raw->data, raw->len) != 0)
+	    (raw->data != body->data + cs &&	/* a view is the same bytes */
+	     memcmp(body->data + cs, raw->data, raw->len) != 0))
 		return -1;	/* the two parses disagree: touch nothing */
 	data = old == GMIME_CONTENT_ENCODING_BASE64 ||
 	    old == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
