@@ -15,7 +15,7 @@ UNIT_LDADD = $(POLICY_LIBS) $(CMOCKA_LIBS)
 if HAVE_CMOCKA
 UNIT_TESTS = tests/test_config tests/test_size tests/test_verdict tests/test_dmarc \
 	tests/test_reencode tests/test_dkim tests/test_links tests/test_spf tests/test_from tests/test_dnsbl \
-	tests/test_rate tests/test_dkim_rotate tests/test_metrics
+	tests/test_rate tests/test_dkim_rotate tests/test_metrics tests/test_resolver
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 endif
@@ -53,6 +53,9 @@ tests_test_dnsbl_LDADD = $(UNIT_LDADD)
 tests_test_rate_SOURCES = tests/test_rate.c tests/testutil.c tests/testutil.h
 tests_test_rate_CFLAGS = $(UNIT_CFLAGS)
 tests_test_rate_LDADD = $(UNIT_LDADD)
+tests_test_resolver_SOURCES = tests/test_resolver.c tests/testutil.c tests/testutil.h
+tests_test_resolver_CFLAGS = $(UNIT_CFLAGS)
+tests_test_resolver_LDADD = $(UNIT_LDADD)
 tests_test_metrics_SOURCES = tests/test_metrics.c tests/testutil.c tests/testutil.h
 tests_test_metrics_CFLAGS = $(UNIT_CFLAGS)
 tests_test_metrics_LDADD = $(UNIT_LDADD)

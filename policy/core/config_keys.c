@@ -97,7 +97,9 @@ const conf_key pf_conf_keys[] = {
 	{"dns", "timeout", CT_UINT, OFF(dns.timeout), "5000", 10, 120000,
 	 "Milliseconds one DNS lookup may take before it counts as a "
 	 "temporary failure. Every check shares this resolver, its cache "
-	 "and this bound."},
+	 "and this bound. A failed lookup is held 5 s (doubling while it "
+	 "keeps failing, at most 60 s): asked again meanwhile, it fails at "
+	 "once."},
 
 	{"dnsbl", "ip_lists", CT_STR, OFF(dnsbl.ip_lists), "", 0, 0,
 	 "DNS blocklists (RFC 5782) the relay's egress IPs are looked up in "

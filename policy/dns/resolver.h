@@ -34,7 +34,10 @@
  *	unbound.conf(5)-style file read with ub_ctx_config() (tests use it
  *	for `local-zone: "test." nodefault` and forward-zones);
  *	trust_anchor_file turns DNSSEC validation on (bogus answers are
- *	temporary failures).  timeout_ms 0 means 5000.
+ *	temporary failures).  timeout_ms 0 means 5000.  A lookup that
+ *	fails (timeout, SERVFAIL, DNSSEC) is held hold_ms (0 means 5000),
+ *	doubling while it keeps failing, at most 60 s (RFC 9520): asked
+ *	again within its hold it fails at once, why saying it was held.
  *
  *	pf_dns_txt() returns the TXT records of name, each record's strings
  *	concatenated, as a GPtrArray of NUL-terminated char * that the
@@ -48,7 +51,8 @@
  *
  *	pf_resolver_queries_sent() counts every lookup asked of the
  *	resolver; pf_resolver_cache_hits() those answered from its own cache
- *	(valid for the record's TTL) without asking libunbound.  Tests prove
+ *	(valid for the record's TTL) without asking libunbound, held failures
+ *	among them.  Tests prove
  *	the caches with the server's counters.
  *
  *	pf_dns_wire_name() returns the text of a name in uncompressed wire
@@ -86,6 +90,7 @@ typedef struct pf_resolver_opts {
 	const char *config_file;
 	const char *trust_anchor_file;
 	unsigned timeout_ms;
+	unsigned hold_ms;	/* a failure's first hold; 0: 5000 */
 } pf_resolver_opts;
 
 pf_resolver *pf_resolver_new(const pf_resolver_opts *opts, GString *err);

@@ -101,6 +101,15 @@ like "$(cat "$PF_LAST")" "451[- ]4\.7\.24" "DNS down: the client gets 451 4.7.24
 ok "$([ "$ms" -lt 6000 ]; echo $?)" "DNS down: decided in ${ms} ms (timeout 1500 ms per lookup)"
 pf_wait_log "$PF_TMP/mail.log" "action=tempfail stage=.* reasons=.*spf\.temperror" 10
 like "$(cat "$PF_TMP/mail.log")" "action=tempfail stage=[a-z]+ code=451 dsn=4\.7\.24 reasons=[a-z.,-]*spf\.temperror" "DNS down: one decision line naming spf.temperror"
+# the same sender again at once: the failure is held (RFC 9520), so this
+# message does not wait for the timeout, and its line says why
+n0=$(grep -c 'spf\.temperror' "$PF_TMP/mail.log")
+pf_swaks --from user@fail.example.test --to bob@example.org --h-From user@fail.example.test --body x
+like "$(cat "$PF_LAST")" "451[- ]4\.7\.24" "DNS still down, same sender: 451 4.7.24 again"
+pf_wait_log "$PF_TMP/mail.log" "spf\.temperror.*held" 10
+held=$(grep 'spf\.temperror' "$PF_TMP/mail.log" | sed -n "$((n0 + 1))p")
+like "$held" "elapsed_ms=([0-9]|[1-9][0-9]|[1-4][0-9][0-9])\.[0-9] .*is held [0-9]+ s before it is asked again" \
+	"and it was decided at once (the failed lookup held, under 500 ms against the 1500 ms timeout)"
 
 # 5. DNS black hole (answers nothing): the same bound
 /usr/bin/python3 -c '
