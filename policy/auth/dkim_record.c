@@ -273,8 +273,7 @@ pf_dkim_published_via(pf_dkim_key *key, pf_dkim_txt_lookup lookup, void *arg,
 		st = PF_DKIM_PUB_MISSING;
 		break;
 	default:
-		g_string_printf(why, "lookup of %s failed: %s", name,
-				tmp->str);
+		g_string_assign(why, tmp->str);	/* names the record */
 		st = PF_DKIM_PUB_TEMPFAIL;
 		break;
 	}

@@ -119,8 +119,7 @@ query(spf_ctx *c, const char *name, int type, bool count_void,
 		*res = NULL;
 	}
 	if (st == PF_DNS_TEMPFAIL)
-		fail_with(c, PF_SPF_TEMPERROR, PF_SPF_DNS, "lookup of %s "
-			  "failed: %s", name, why->str);
+		fail_with(c, PF_SPF_TEMPERROR, PF_SPF_DNS, "%s", why->str);
 	else if (st != PF_DNS_OK && count_void && ++c->voids > SPF_VOID_LIMIT)
 		fail_with(c, PF_SPF_PERMERROR, PF_SPF_VOID_LOOKUPS, "more than "
 			  "%d void DNS lookups (RFC 7208 4.6.4): the third was "
@@ -535,8 +534,7 @@ check_host(spf_ctx *c, const char *domain, pf_spf_outcome *top)
 	why = g_string_new(NULL);
 	st = txt_records(c, domain, &txt, why);
 	if (st == PF_DNS_TEMPFAIL) {
-		fail_with(c, PF_SPF_TEMPERROR, PF_SPF_DNS, "lookup of TXT %s "
-			  "failed: %s", domain, why->str);
+		fail_with(c, PF_SPF_TEMPERROR, PF_SPF_DNS, "%s", why->str);
 		g_string_free(why, TRUE);
 		return PF_SPF_TEMPERROR;
 	}

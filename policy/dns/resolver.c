@@ -289,6 +289,24 @@ wait_for(pf_resolver *r, pending *p, gint64 deadline)
 	return false;
 }
 
+/* "TXT", "MX", ... or RFC 3597's "TYPE99": for reasons people read */
+static const char *
+type_name(int rrtype, char buf[16])
+{
+	switch (rrtype) {
+	case 1: return "A";
+	case 2: return "NS";
+	case 5: return "CNAME";
+	case 6: return "SOA";
+	case 12: return "PTR";
+	case 15: return "MX";
+	case 16: return "TXT";
+	case 28: return "AAAA";
+	}
+	g_snprintf(buf, 16, "TYPE%d", rrtype);
+	return buf;
+}
+
 static pf_dns_status
 classify(struct ub_result *res, const char *name, int rrtype, GString *why)
 {
@@ -303,13 +321,14 @@ classify(struct ub_result *res, const char *name, int rrtype, GString *why)
 	if (res->rcode != 0) {
 		static const char *const rcodes[] = {"NOERROR", "FORMERR",
 		    "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"};
+		char t[16];
 
 		if ((unsigned)res->rcode < G_N_ELEMENTS(rcodes))
-			g_string_append_printf(why, "%s looking up type %d "
-			    "for %s", rcodes[res->rcode], rrtype, name);
+			g_string_append_printf(why, "%s looking up %s %s",
+			    rcodes[res->rcode], type_name(rrtype, t), name);
 		else
-			g_string_append_printf(why, "rcode %d looking up type "
-			    "%d for %s", res->rcode, rrtype, name);
+			g_string_append_printf(why, "rcode %d looking up %s %s",
+			    res->rcode, type_name(rrtype, t), name);
 		return PF_DNS_TEMPFAIL;
 	}
 	return res->havedata ? PF_DNS_OK : PF_DNS_NODATA;
@@ -510,6 +529,7 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 	pf_dns_status st;
 	g_autofree char *key = NULL;
 	size_t why0 = why->len;		/* this lookup's reason from here */
+	char t[16];
 
 	*res = NULL;
 	if (r == NULL) {
@@ -556,8 +576,8 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 	if (!wait_for(r, p, start + (gint64)r->timeout_ms * 1000)) {
 		g_mutex_unlock(&r->lock);
 		pf_metrics_dns(PF_METRICS_DNS_TIMEOUT);
-		g_string_append_printf(why, "lookup of type %d for %s timed "
-		    "out after %u ms", rrtype, name, r->timeout_ms);
+		g_string_append_printf(why, "lookup of %s %s timed out after "
+		    "%u ms", type_name(rrtype, t), name, r->timeout_ms);
 		cache_put_failure(r, key, why->str + why0);
 		return PF_DNS_TEMPFAIL;
 	}
@@ -571,8 +591,8 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 	}
 	if (p->err != 0 || p->result == NULL) {
 		pf_metrics_dns(PF_METRICS_DNS_FAILURE);
-		g_string_append_printf(why, "lookup of type %d for %s failed: "
-		    "%s", rrtype, name, ub_strerror(p->err));
+		g_string_append_printf(why, "lookup of %s %s failed: %s",
+		    type_name(rrtype, t), name, ub_strerror(p->err));
 		cache_put_failure(r, key, why->str + why0);
 		ub_resolve_free(p->result);
 		g_free(p);
