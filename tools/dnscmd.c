@@ -5,7 +5,8 @@
  *	int pf_cmd_dns_lookup(int argc, char **argv);
  * DESCRIPTION
  *	preflight dns-lookup [-c FILE] [--repeat N] [--wait MS] [--threads N]
- *	TYPE NAME... looks each NAME up (TYPE: TXT, A, AAAA, MX or a number)
+ *	TYPE NAME... looks each NAME up (TYPE: A, AAAA, MX, TXT, PTR,
+ *	NS, CNAME, SOA in any case, or a number)
  *	through the resolver of the configuration ([dns] keys), N times in
  *	each of the given threads (--wait: MS milliseconds between rounds),
  *	and prints one line per lookup: "NAME TYPE STATUS MS [record...]"
@@ -20,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "dns/resolver.h"
 #include "auth/spf.h"
@@ -35,17 +35,6 @@ typedef struct lookup_job {
 	int wait_ms;
 	GMutex *out_lock;
 } lookup_job;
-
-static int
-parse_type(const char *t)
-{
-	if (strcasecmp(t, "TXT") == 0) return 16;
-	if (strcasecmp(t, "A") == 0) return 1;
-	if (strcasecmp(t, "AAAA") == 0) return 28;
-	if (strcasecmp(t, "MX") == 0) return 15;
-	if (strcasecmp(t, "PTR") == 0) return 12;
-	return atoi(t);
-}
 
 static void
 lookup_one(lookup_job *j, const char *name)
@@ -149,7 +138,7 @@ pf_cmd_dns_lookup(int argc, char **argv)
 	}
 	g_string_free(err, TRUE);
 	g_mutex_init(&out_lock);
-	job = (lookup_job){pf_config_resolver(cfg), parse_type(argv[i]),
+	job = (lookup_job){pf_config_resolver(cfg), pf_dns_type_number(argv[i]),
 			   argv + i + 1, argc - i - 1, repeat, wait_ms,
 			   &out_lock};
 	th = g_ptr_array_new();

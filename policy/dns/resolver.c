@@ -35,6 +35,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -289,22 +290,31 @@ wait_for(pf_resolver *r, pending *p, gint64 deadline)
 	return false;
 }
 
-/* "TXT", "MX", ... or RFC 3597's "TYPE99": for reasons people read */
-static const char *
-type_name(int rrtype, char buf[16])
+static const struct {
+	int type;
+	const char *name;
+} rr_types[] = {
+	{1, "A"}, {2, "NS"}, {5, "CNAME"}, {6, "SOA"}, {12, "PTR"},
+	{15, "MX"}, {16, "TXT"}, {28, "AAAA"},
+};
+
+const char *
+pf_dns_type_name(int rrtype, char buf[16])
 {
-	switch (rrtype) {
-	case 1: return "A";
-	case 2: return "NS";
-	case 5: return "CNAME";
-	case 6: return "SOA";
-	case 12: return "PTR";
-	case 15: return "MX";
-	case 16: return "TXT";
-	case 28: return "AAAA";
-	}
+	for (size_t i = 0; i < G_N_ELEMENTS(rr_types); i++)
+		if (rr_types[i].type == rrtype)
+			return rr_types[i].name;
 	g_snprintf(buf, 16, "TYPE%d", rrtype);
 	return buf;
+}
+
+int
+pf_dns_type_number(const char *name)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(rr_types); i++)
+		if (g_ascii_strcasecmp(rr_types[i].name, name) == 0)
+			return rr_types[i].type;
+	return atoi(name);
 }
 
 static pf_dns_status
@@ -325,10 +335,10 @@ classify(struct ub_result *res, const char *name, int rrtype, GString *why)
 
 		if ((unsigned)res->rcode < G_N_ELEMENTS(rcodes))
 			g_string_append_printf(why, "%s looking up %s %s",
-			    rcodes[res->rcode], type_name(rrtype, t), name);
+			    rcodes[res->rcode], pf_dns_type_name(rrtype, t), name);
 		else
 			g_string_append_printf(why, "rcode %d looking up %s %s",
-			    res->rcode, type_name(rrtype, t), name);
+			    res->rcode, pf_dns_type_name(rrtype, t), name);
 		return PF_DNS_TEMPFAIL;
 	}
 	return res->havedata ? PF_DNS_OK : PF_DNS_NODATA;
@@ -502,13 +512,14 @@ cache_put_failure(pf_resolver *r, const char *key, const char *why)
 
 	g_mutex_lock(&r->cache_lock);
 	old = r->cache ? g_hash_table_lookup(r->cache, key) : NULL;
-	if (old && old->result == NULL && now < old->expires) {
+	if (old && old->result)
+		old = NULL;		/* an answer: no hold to go on from */
+	if (old && now < old->expires) {
 		/* a lookup asked before the hold began: one hold, not two */
 		g_mutex_unlock(&r->cache_lock);
 		return;
 	}
-	if (old && old->result == NULL &&
-	    now - old->expires < (gint64)PF_DNS_HOLD_MAX_MS * 1000)
+	if (old && now - old->expires < (gint64)PF_DNS_HOLD_MAX_MS * 1000)
 		hold = MIN(old->hold_ms * 2, PF_DNS_HOLD_MAX_MS);
 	c = g_new0(cached, 1);
 	c->why = g_strdup(why);
@@ -530,6 +541,7 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 	g_autofree char *key = NULL;
 	size_t why0 = why->len;		/* this lookup's reason from here */
 	char t[16];
+	cache_hit hit;
 
 	*res = NULL;
 	if (r == NULL) {
@@ -543,18 +555,12 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 	g_atomic_int_inc(&r->lookups);
 	pf_metrics_dns(PF_METRICS_DNS_LOOKUP);
 	key = g_strdup_printf("%d/%d/%s", rrtype, rrclass, name);
-	switch (cache_get(r, key, res, why)) {
-	case CACHE_ANSWER:
+	if ((hit = cache_get(r, key, res, why)) != CACHE_MISS) {
 		g_atomic_int_inc(&r->hits);
 		pf_metrics_dns(PF_METRICS_DNS_CACHE_HIT);
-		/* as when it was cached: never PF_DNS_TEMPFAIL */
-		return classify(*res, name, rrtype, why);
-	case CACHE_FAILURE:
-		g_atomic_int_inc(&r->hits);
-		pf_metrics_dns(PF_METRICS_DNS_CACHE_HIT);
-		return PF_DNS_TEMPFAIL;
-	case CACHE_MISS:
-		break;
+		/* an answer reads as when it was cached: never a tempfail */
+		return hit == CACHE_ANSWER ? classify(*res, name, rrtype, why) :
+		    PF_DNS_TEMPFAIL;
 	}
 	p = g_new0(pending, 1);
 	p->r = r;
@@ -577,7 +583,7 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 		g_mutex_unlock(&r->lock);
 		pf_metrics_dns(PF_METRICS_DNS_TIMEOUT);
 		g_string_append_printf(why, "lookup of %s %s timed out after "
-		    "%u ms", type_name(rrtype, t), name, r->timeout_ms);
+		    "%u ms", pf_dns_type_name(rrtype, t), name, r->timeout_ms);
 		cache_put_failure(r, key, why->str + why0);
 		return PF_DNS_TEMPFAIL;
 	}
@@ -592,7 +598,7 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 	if (p->err != 0 || p->result == NULL) {
 		pf_metrics_dns(PF_METRICS_DNS_FAILURE);
 		g_string_append_printf(why, "lookup of %s %s failed: %s",
-		    type_name(rrtype, t), name, ub_strerror(p->err));
+		    pf_dns_type_name(rrtype, t), name, ub_strerror(p->err));
 		cache_put_failure(r, key, why->str + why0);
 		ub_resolve_free(p->result);
 		g_free(p);

@@ -14,6 +14,8 @@
  *				   int rrtype, int rrclass,
  *				   struct ub_result **res, GString *why);
  *	const char *pf_dns_status_name(pf_dns_status st);
+ *	const char *pf_dns_type_name(int rrtype, char buf[16]);
+ *	int pf_dns_type_number(const char *name);
  *	unsigned long pf_resolver_queries_sent(const pf_resolver *r);
  *	unsigned long pf_resolver_cache_hits(const pf_resolver *r);
  *	unsigned pf_resolver_timeout_ms(const pf_resolver *r);
@@ -54,6 +56,10 @@
  *	(valid for the record's TTL) without asking libunbound, held failures
  *	among them.  Tests prove
  *	the caches with the server's counters.
+ *
+ *	pf_dns_type_name() names a record type ("TXT", "MX"; others as
+ *	RFC 3597's "TYPE99", written into buf) for reasons people read;
+ *	pf_dns_type_number() is the reverse, any case, or atoi() of name.
  *
  *	pf_dns_wire_name() returns the text of a name in uncompressed wire
  *	format (the rdata of MX and PTR answers, which libunbound hands over
@@ -101,6 +107,8 @@ pf_dns_status pf_dns_txt(pf_resolver *r, const char *name, GPtrArray **out,
 pf_dns_status pf_dns_query(pf_resolver *r, const char *name, int rrtype,
 			   int rrclass, struct ub_result **res, GString *why);
 const char *pf_dns_status_name(pf_dns_status st);
+const char *pf_dns_type_name(int rrtype, char buf[16]);
+int pf_dns_type_number(const char *name);
 unsigned long pf_resolver_queries_sent(const pf_resolver *r);
 unsigned long pf_resolver_cache_hits(const pf_resolver *r);
 unsigned pf_resolver_timeout_ms(const pf_resolver *r);
