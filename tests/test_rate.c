@@ -55,8 +55,21 @@ wipe(void)
 	pf_rate_store_free(&s);
 }
 
-/* One message's MAIL FROM as user from 192.0.2.1; its verdict's action
- * (ACCEPT when not refused early); the pipeline is freed. */
+/*
+ * MAIL FROM and the first RCPT TO (where the message's limits are said):
+ * the first verdict of the two, or NULL.
+ */
+static pf_verdict *
+mail_rcpt(pf_pipeline *tx, const char *sender)
+{
+	pf_verdict *v = pf_pipeline_mail(tx, sender, NULL);
+
+	return v ? v : pf_pipeline_rcpt(tx, "<first@example.org>");
+}
+
+/* One message's MAIL FROM and first RCPT TO as user from 192.0.2.1; its
+ * verdict's action (ACCEPT when not refused early); the pipeline is
+ * freed. */
 static pf_action
 mail_as(pf_config *cfg, const char *user, const char *sender, char **text)
 {
@@ -65,7 +78,7 @@ mail_as(pf_config *cfg, const char *user, const char *sender, char **text)
 	pf_action a;
 
 	pf_message_set_auth_user(tx->msg, user);
-	v = pf_pipeline_mail(tx, sender, NULL);
+	v = mail_rcpt(tx, sender);
 	a = v ? v->action : PF_ACTION_ACCEPT;
 	if (text)
 		*text = v && v->reply->len ? g_strdup(v->reply->pdata[0]) :
@@ -172,7 +185,7 @@ hostile_key_never_reaches_the_reply_raw(void **state)
 	wipe();
 	assert_int_equal(mail_as(cfg, NULL, bad, NULL), PF_ACTION_ACCEPT);
 	tx = tu_pipeline(cfg);
-	v = pf_pipeline_mail(tx, bad, NULL);
+	v = mail_rcpt(tx, bad);
 	assert_non_null(v);
 	for (guint i = 0; i < v->reply->len; i++) {
 		const char *line = v->reply->pdata[i];
@@ -248,7 +261,7 @@ tempfail_is_451_4_7_28_and_reject_550_5_7_28(void **state)
 	assert_int_equal(mail_as(cfg, NULL, "a@example.com", NULL),
 			 PF_ACTION_ACCEPT);
 	tx = tu_pipeline(cfg);
-	v = pf_pipeline_mail(tx, "a@example.com", NULL);
+	v = mail_rcpt(tx, "a@example.com");
 	assert_non_null(v);
 	assert_int_equal(v->action, PF_ACTION_REJECT);
 	assert_string_equal(v->smtp, "550");
@@ -257,7 +270,7 @@ tempfail_is_451_4_7_28_and_reject_550_5_7_28(void **state)
 	pf_pipeline_free(&tx);
 	/* another sender of that domain: only the domain limit */
 	tx = tu_pipeline(cfg);
-	v = pf_pipeline_mail(tx, "c@EXAMPLE.com", NULL);
+	v = mail_rcpt(tx, "c@EXAMPLE.com");
 	assert_non_null(v);
 	assert_string_equal(v->primary->code, "rate.domain-messages");
 	assert_string_equal(pf_result_fact_get(v->primary, "key"),
@@ -269,7 +282,7 @@ tempfail_is_451_4_7_28_and_reject_550_5_7_28(void **state)
 	assert_int_equal(mail_as(cfg, NULL, "a@example.org", NULL),
 			 PF_ACTION_ACCEPT);
 	tx = tu_pipeline(cfg);
-	v = pf_pipeline_mail(tx, "a@example.org", NULL);
+	v = mail_rcpt(tx, "a@example.org");
 	assert_string_equal(v->smtp, "451");
 	assert_string_equal(v->dsn, "4.7.28");
 	pf_pipeline_free(&tx);
@@ -424,12 +437,55 @@ a_message_refused_by_one_key_uses_up_no_other(void **state)
 	pf_config_unref(&cfg);
 }
 
+/* With user_messages = 1/h: alice's first message admitted, her second
+ * past its MAIL FROM (nothing said there); the caller frees it. */
+static pf_pipeline *
+alices_second_message(pf_config *cfg)
+{
+	pf_pipeline *tx;
+
+	wipe();
+	assert_int_equal(mail_as(cfg, "alice", "a@example.com", NULL),
+			 PF_ACTION_ACCEPT);
+	tx = tu_pipeline(cfg);
+	pf_message_set_auth_user(tx->msg, "alice");
+	assert_null(pf_pipeline_mail(tx, "a@example.com", NULL));
+	return tx;
+}
+
+static void
+a_message_over_its_limit_is_refused_at_each_recipient(void **state)
+{
+	pf_config *cfg = tu_config("[rate]\nuser_messages = 1/h\n");
+	/* decided at MAIL FROM, said at RCPT TO: the store's answer is read
+	 * there (Redis: while the MTA's round trip goes on) */
+	pf_pipeline *tx = alices_second_message(cfg);
+	pf_verdict *v;
+
+	for (int i = 0; i < 3; i++) {
+		char r[32];
+
+		g_snprintf(r, sizeof(r), "<r%d@example.org>", i);
+		v = pf_pipeline_rcpt(tx, r);
+		assert_non_null(v);
+		assert_true(v->recipient_only);
+		assert_int_equal(v->action, PF_ACTION_TEMPFAIL);
+		assert_string_equal(v->dsn, "4.7.28");
+		assert_string_equal(v->primary->code, "rate.user-messages");
+		assert_non_null(strstr(v->primary->text,
+		    "Too many messages for user alice"));
+	}
+	assert_int_equal(tx->msg->rcpts->len, 0);
+	pf_pipeline_free(&tx);
+	pf_config_unref(&cfg);
+}
+
 static void
 overrides_change_limits_per_key_and_kind(void **state)
 {
 	char *table = tu_write_temp("# per-key limits\nalice messages=1/h\n"
 	    "user:bob messages=off\ndomain:example.net messages=2/h "
-	    "recipients=1/h\n");
+	    "recipients=3/h\n");
 	char *text = g_strdup_printf("[rate]\nuser_messages = 3/h\n"
 	    "overrides = %s\n", table);
 	pf_config *cfg = tu_config(text);
@@ -481,15 +537,9 @@ quarantine_action_holds_and_counts(void **state)
 {
 	pf_config *cfg = tu_config("[rate]\nuser_messages = 1/h\n"
 	    "user_messages_action = quarantine\n");
-	pf_pipeline *tx;
+	pf_pipeline *tx = alices_second_message(cfg);
 	pf_verdict *v;
 
-	wipe();
-	assert_int_equal(mail_as(cfg, "alice", "a@example.com", NULL),
-			 PF_ACTION_ACCEPT);
-	tx = tu_pipeline(cfg);
-	pf_message_set_auth_user(tx->msg, "alice");
-	assert_null(pf_pipeline_mail(tx, "a@example.com", NULL));
 	assert_null(pf_pipeline_rcpt(tx, "<b@example.org>"));
 	v = tu_feed(tx, "From: a@example.com\nTo: b@example.org\n"
 	    "Subject: hi\nDate: Tue, 24 Nov 2026 10:00:00 +0000\n"
@@ -669,7 +719,7 @@ mail_from_ip(pf_config *cfg, const char *ip)
 {
 	pf_conninfo ci = {.client_addr = ip, .helo = "client.test"};
 	pf_pipeline *tx = pf_pipeline_new(cfg, &ci);
-	pf_verdict *v = pf_pipeline_mail(tx, "a@example.com", NULL);
+	pf_verdict *v = mail_rcpt(tx, "a@example.com");
 	pf_action a = v ? v->action : PF_ACTION_ACCEPT;
 
 	pf_pipeline_free(&tx);
@@ -784,7 +834,7 @@ unavailable_store_applies_on_error_within_the_timeout(void **state)
 		const pf_result *r;
 
 		pf_message_set_auth_user(tx->msg, "alice");
-		v = pf_pipeline_mail(tx, "a@example.com", NULL);
+		v = mail_rcpt(tx, "a@example.com");
 		assert_true(g_get_monotonic_time() - t0 < 500 * (int64_t)1000);
 		r = tu_find(tx->msg, "rate.unavailable");
 		if (i == 0) {
@@ -846,11 +896,14 @@ redis_store_decides_as_the_in_process_store(void **state)
 			pf_verdict *v;
 
 			pf_message_set_auth_user(tx->msg, users[(i * 7) % 3]);
-			v = pf_pipeline_mail(tx, "a@example.com", NULL);
-			g_string_append_c(out[s], v ? 'm' : 'M');
+			v = mail_rcpt(tx, "a@example.com");
+			if (v && g_str_has_suffix(v->primary->code, "-messages"))
+				v = NULL, g_string_append_c(out[s], 'm');
+			else
+				g_string_append_c(out[s], v ? 'r' : 'M');
 			if (tu_find(tx->msg, "rate.surge"))
 				g_string_append_c(out[s], 's');
-			if (v == NULL)
+			if (out[s]->str[out[s]->len - 1] != 'm')
 				g_string_append_printf(out[s], "%u",
 				    rcpts(tx, (unsigned)(i % 3), NULL));
 			pf_pipeline_free(&tx);
@@ -938,6 +991,55 @@ a_caller_waiting_for_the_pool_is_woken_when_a_connection_returns(void **state)
 	g_string_free(err, TRUE);
 }
 
+/*
+ * pool_size 1: a call sent and not read does not hold the connection; the
+ * next caller reads its answer for it and goes on at once.
+ */
+static void
+an_unread_answer_gives_its_connection_to_the_next_caller(void **state)
+{
+	const char *url = getenv("PF_TEST_REDIS");
+	GString *err = g_string_new(NULL);
+	pf_rate_store *s = pf_rate_store_redis_new(url, NULL, 2000, 1, err);
+	char key[2][64];
+	pf_rate_req q[2];
+	pf_rate_pending *p[2];
+	int64_t t0, tat;
+
+	assert_non_null(s);
+	for (int i = 0; i < 2; i++) {
+		g_snprintf(key[i], sizeof(key[i]), "pf:rate:user:messages:"
+			   "unread%d-%d", (int)getpid(), i);
+		pf_rate_store_reset(s, key[i]);
+		q[i] = (pf_rate_req){.key = key[i], .interval_us = 60 * SEC,
+		    .burst = 1, .n = 1, .refuses = true};
+	}
+	t0 = g_get_monotonic_time();
+	p[0] = pf_rate_store_take_begin(s, &q[0], 1, fake_now,
+					PF_RATE_IF_ADMITTED);
+	p[1] = pf_rate_store_take_begin(s, &q[1], 1, fake_now,
+					PF_RATE_IF_ADMITTED);
+	/* a synchronous call as well, while both are out */
+	assert_int_equal(pf_rate_store_get(s, key[0], &tat), 0);
+	assert_int_equal(tat, fake_now + 60 * SEC);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pf_rate_store_take_end(&p[i]), 0);
+		assert_null(p[i]);
+		assert_true(q[i].admitted);
+	}
+	/* no wait for the pool (its timeout is 2 s) */
+	assert_true(g_get_monotonic_time() - t0 < 1000 * (int64_t)1000);
+	assert_int_equal(pf_rate_store_get(s, key[1], &tat), 0);
+	assert_int_equal(tat, fake_now + 60 * SEC);
+	/* the bucket is full: the same key again is refused */
+	p[0] = pf_rate_store_take_begin(s, &q[0], 1, fake_now,
+					PF_RATE_IF_ADMITTED);
+	assert_int_equal(pf_rate_store_take_end(&p[0]), 0);
+	assert_false(q[0].admitted);
+	pf_rate_store_free(&s);
+	g_string_free(err, TRUE);
+}
+
 int
 main(void)
 {
@@ -954,6 +1056,7 @@ main(void)
 		cmocka_unit_test(recipients_refused_by_another_check_count_only_if_configured),
 		cmocka_unit_test(a_message_refused_by_one_key_uses_up_no_other),
 		cmocka_unit_test(the_first_recipient_is_taken_with_the_message),
+		cmocka_unit_test(a_message_over_its_limit_is_refused_at_each_recipient),
 		cmocka_unit_test(overrides_change_limits_per_key_and_kind),
 		cmocka_unit_test(bad_override_line_is_refused_with_its_line),
 		cmocka_unit_test(quarantine_action_holds_and_counts),
@@ -971,6 +1074,8 @@ main(void)
 		cmocka_unit_test(redis_store_decides_as_the_in_process_store),
 		cmocka_unit_test(
 		    a_caller_waiting_for_the_pool_is_woken_when_a_connection_returns),
+		cmocka_unit_test(
+		    an_unread_answer_gives_its_connection_to_the_next_caller),
 	};
 	const char *url = getenv("PF_TEST_REDIS");
 

@@ -14,10 +14,17 @@
  *	in the message's call (its group 1: taken only if the message is):
  *	one round trip a message rather than two, the decision kept for the
  *	first RCPT TO, its units given back if that never comes (the
- *	transaction ends: free_state) or is refused by another check.  Over
- *	a limit: rate.KIND-METRIC with that limit's action (451 4.7.28 by
- *	default), naming the limit, what the bucket holds and when the next
- *	unit fits.  At RCPT it refuses that recipient only.
+ *	transaction ends: free_state) or is refused by another check.
+ *
+ *	The MAIL FROM call is begun there and read at the first RCPT TO
+ *	(pf_rate_store_take_begin/_end): with Redis the MTA's round trip
+ *	covers the store's, and the thread does not sleep for it.  So what
+ *	it decided is said at RCPT TO: a message over a limit refuses each
+ *	of its recipients (the client has none left for DATA), with the same
+ *	result at every RCPT TO (at end of message when none came: preflight
+ *	scan without --rcpt).  Over a limit: rate.KIND-METRIC with that
+ *	limit's action (451 4.7.28 by default), naming the limit, what the
+ *	bucket holds and when the next unit fits.
  *
  *	An IPv6 client counts by its /64, as one network (ip:2001:db8:1:2::/64
  *	in replies, logs and the overrides table).
@@ -451,31 +458,67 @@ surge(pf_message *msg)
 }
 
 /*
- * The first recipient's units, taken at MAIL FROM in the message's store
- * call (every message has one, so one round trip a message instead of
- * two), kept until that recipient's RCPT TO; given back if it never
- * comes, or comes refused by another check and is not to be counted.
+ * The MAIL FROM call: the message's units (req[0..n)) and, tentatively,
+ * its first recipient's (req[n..n+nrcpt), group 1: taken only if the
+ * message is), sent at MAIL FROM and read at the first RCPT TO, so that
+ * the MTA's round trip covers the store's.  What it decided about the
+ * message is said at that RCPT TO, and again at every later one when it
+ * refuses the message.  The first recipient's part is used by its RCPT
+ * TO, or given back if that is refused by another check (and not to be
+ * counted) or never comes (the transaction ends: mail_free).
  */
-typedef struct rate_first {
+typedef struct rate_mail {
 	pf_rate_store *store;		/* the message's configuration's */
-	pf_rate_req req[PF_RATE_KINDS];	/* the decision made at MAIL */
-	char *keys[PF_RATE_KINDS];
-	size_t n;
-	bool committed;			/* the units were taken */
-} rate_first;
+	pf_rate_pending *pending;	/* until the first RCPT TO */
+	rate_ask ask[2 * PF_RATE_KINDS];
+	pf_rate_req req[2 * PF_RATE_KINDS];
+	size_t n, nrcpt;
+	pf_rate_commit commit;
+	bool refused;			/* a message limit refuses it */
+	bool first_ok;			/* req[n..] holds a decision to use */
+	bool committed;			/* and its units were taken */
+} rate_mail;
 
-/* Free it, giving the units back unless a recipient took them. */
+/* Give the first recipient's units back if they were taken. */
 static void
-first_free(void *state)
+give_back_first(rate_mail *m)
 {
-	rate_first *f = state;
-
-	if (f->committed)
-		(void)pf_rate_store_take(f->store, f->req, f->n,
+	if (m->committed)
+		(void)pf_rate_store_take(m->store, m->req + m->n, m->nrcpt,
 		    pf_rate_now_us(), PF_RATE_REFUND);
-	for (size_t i = 0; i < f->n; i++)
-		g_free(f->keys[i]);
-	g_free(f);
+	m->committed = false;
+	m->first_ok = false;
+}
+
+/* Read the call's answer; what it decided kept in m.  0 or -1. */
+static int
+mail_read(rate_mail *m)
+{
+	bool fits[PF_RATE_GROUPS] = {true, true};
+
+	if (pf_rate_store_take_end(&m->pending) < 0)
+		return -1;
+	for (size_t i = 0; i < m->n + m->nrcpt; i++)
+		if (!m->req[i].admitted && m->req[i].refuses)
+			fits[m->req[i].group] = false;
+	m->refused = !fits[0];
+	m->first_ok = m->nrcpt && (fits[0] || m->commit != PF_RATE_IF_ADMITTED);
+	m->committed = m->first_ok && (m->commit == PF_RATE_CHARGE ||
+	    (m->commit == PF_RATE_IF_ADMITTED && fits[1]));
+	return 0;
+}
+
+static void
+mail_free(void *state)
+{
+	rate_mail *m = state;
+
+	if (m->pending)		/* no RCPT TO came: read it all the same */
+		(void)mail_read(m);
+	give_back_first(m);
+	for (size_t i = 0; i < m->n + m->nrcpt; i++)
+		g_string_free(m->ask[i].key, TRUE);
+	g_free(m);
 }
 
 /* The requests of one metric, after a[0..], q[0..]; how many. */
@@ -511,44 +554,89 @@ asks(pf_message *msg, unsigned metric, bool refused, unsigned group,
 	return n;
 }
 
-/* Keep the first recipient's part of the MAIL FROM call: q[0..n). */
-static void
-keep_first(pf_message *msg, const pf_rate_req *q, size_t n, bool fits)
+static pf_rate_commit
+commit_mode(const pf_rate_conf *rc)
 {
-	rate_first *f = g_new0(rate_first, 1);
-
-	f->store = msg->cfg->rate.store;
-	f->n = n;
-	for (size_t i = 0; i < n; i++) {
-		f->req[i] = q[i];
-		f->req[i].key = f->keys[i] = g_strdup(q[i].key);
-	}
-	f->committed = fits;
-	msg->state[PF_CHECK_RATE] = f;
+	return rate_peek ? PF_RATE_PEEK : rc->count_refused ?
+	    PF_RATE_CHARGE : PF_RATE_IF_ADMITTED;
 }
 
-/* The decision made at MAIL FROM for these requests, if it was. */
-static bool
-use_first(pf_message *msg, pf_rate_req *q, size_t n)
+/* MAIL FROM: the signals, then the message's call sent. */
+static void
+rate_mail_run(pf_message *msg)
 {
-	rate_first *f = msg->state[PF_CHECK_RATE];
+	const pf_rate_conf *rc = &msg->cfg->rate;
+	bool refused = false;
+	rate_mail *m;
+
+	if (!rate_peek && !others_refuse(msg))
+		surge(msg);
+	if (others_refuse(msg)) {
+		if (!rc->count_refused)
+			return;
+		refused = true;
+	}
+	m = g_new0(rate_mail, 1);
+	m->n = asks(msg, PF_RATE_MESSAGES, refused, 0, m->ask, m->req);
+	m->nrcpt = asks(msg, PF_RATE_RECIPIENTS, refused, 1, m->ask + m->n,
+			m->req + m->n);
+	if (m->n + m->nrcpt == 0) {
+		g_free(m);
+		return;
+	}
+	m->store = rc->store;
+	m->commit = commit_mode(rc);
+	m->pending = pf_rate_store_take_begin(m->store, m->req,
+	    m->n + m->nrcpt, pf_rate_now_us(), m->commit);
+	msg->state[PF_CHECK_RATE] = m;
+}
+
+/*
+ * At a RCPT TO, what the MAIL FROM call decided about the message: read
+ * and said at the first, said again at the others when it refuses.
+ * False when the store did not answer (said, rate.unavailable).
+ */
+static bool
+mail_report(pf_message *msg, rate_mail *m)
+{
+	if (m->pending == NULL) {
+		for (size_t i = 0; m->refused && i < m->n; i++)
+			if (!m->req[i].admitted && m->req[i].refuses)
+				over_limit(msg, PF_RATE_MESSAGES, &m->ask[i],
+				    &m->req[i]);
+		return true;
+	}
+	if (mail_read(m) < 0) {
+		store_unavailable(msg);
+		return false;
+	}
+	for (size_t i = 0; i < m->n; i++)
+		if (!m->req[i].admitted)
+			over_limit(msg, PF_RATE_MESSAGES, &m->ask[i],
+			    &m->req[i]);
+	return true;
+}
+
+/* The MAIL FROM call's decision for these requests, if it made one. */
+static bool
+use_first(rate_mail *m, pf_rate_req *q, size_t n)
+{
 	bool same;
 
-	if (f == NULL)
+	if (m == NULL || !m->first_ok)
 		return false;
-	msg->state[PF_CHECK_RATE] = NULL;
-	same = f->n == n;
+	same = m->nrcpt == n;
 	for (size_t i = 0; same && i < n; i++)
-		same = strcmp(f->keys[i], q[i].key) == 0;
+		same = strcmp(m->req[m->n + i].key, q[i].key) == 0;
 	if (same) {
-		f->committed = false;	/* taken for this recipient */
+		m->committed = false;	/* taken for this recipient */
 		for (size_t i = 0; i < n; i++) {
-			q[i].admitted = f->req[i].admitted;
-			q[i].level_units = f->req[i].level_units;
-			q[i].wait_us = f->req[i].wait_us;
+			q[i].admitted = m->req[m->n + i].admitted;
+			q[i].level_units = m->req[m->n + i].level_units;
+			q[i].wait_us = m->req[m->n + i].wait_us;
 		}
 	}
-	first_free(f);
+	give_back_first(m);
 	return same;
 }
 
@@ -556,55 +644,49 @@ static void
 rate_run(pf_message *msg, pf_stage stage)
 {
 	const pf_rate_conf *rc = &msg->cfg->rate;
-	unsigned metric = stage == PF_STAGE_MAIL ? PF_RATE_MESSAGES :
-	    PF_RATE_RECIPIENTS;
-	pf_rate_commit commit = rate_peek ? PF_RATE_PEEK : rc->count_refused ?
-	    PF_RATE_CHARGE : PF_RATE_IF_ADMITTED;
-	bool refused = false, fits[PF_RATE_GROUPS] = {true, true};
-	rate_ask ask[2 * PF_RATE_KINDS];
-	pf_rate_req req[2 * PF_RATE_KINDS];
-	size_t n, nrcpt = 0;
+	rate_mail *m = msg->state[PF_CHECK_RATE];
+	bool refused = false;
+	rate_ask ask[PF_RATE_KINDS];
+	pf_rate_req req[PF_RATE_KINDS];
+	size_t n;
 
 	if (!rc->active)
 		return;
-	if (stage == PF_STAGE_RCPT && !rate_peek && !others_refuse(msg))
+	if (stage == PF_STAGE_MAIL) {
+		rate_mail_run(msg);
+		return;
+	}
+	if (stage == PF_STAGE_EOM) {	/* no RCPT TO (preflight scan) */
+		if (m && m->pending)
+			(void)mail_report(msg, m);
+		return;
+	}
+	if (m && !mail_report(msg, m))
+		return;		/* the store is down: said once */
+	if (!rate_peek && !others_refuse(msg))
 		recipient_domains(msg);
-	if (stage == PF_STAGE_MAIL && !rate_peek && !others_refuse(msg))
-		surge(msg);
 	if (others_refuse(msg)) {
 		if (!rc->count_refused) {
-			if (msg->state[PF_CHECK_RATE])	/* given back */
-				first_free(msg->state[PF_CHECK_RATE]);
-			msg->state[PF_CHECK_RATE] = NULL;
+			if (m)
+				give_back_first(m);
 			return;
 		}
 		refused = true;
 	}
-	n = asks(msg, metric, refused, 0, ask, req);
-	if (stage == PF_STAGE_MAIL)
-		nrcpt = asks(msg, PF_RATE_RECIPIENTS, refused, 1, ask + n,
-			     req + n);
-	if (n + nrcpt == 0)
+	if ((n = asks(msg, PF_RATE_RECIPIENTS, refused, 0, ask, req)) == 0)
 		return;
-	if (stage == PF_STAGE_RCPT && use_first(msg, req, n)) {
+	if (use_first(m, req, n)) {
 		/* decided at MAIL FROM */
-	} else if (pf_rate_store_take(rc->store, req, n + nrcpt,
-	    pf_rate_now_us(), commit) < 0) {
+	} else if (pf_rate_store_take(rc->store, req, n, pf_rate_now_us(),
+	    commit_mode(rc)) < 0) {
 		store_unavailable(msg);
 		goto out;
 	}
-	for (size_t i = 0; i < n + nrcpt; i++)
-		if (!req[i].admitted && req[i].refuses)
-			fits[req[i].group] = false;
 	for (size_t i = 0; i < n; i++)
 		if (!req[i].admitted)
-			over_limit(msg, metric, &ask[i], &req[i]);
-	/* the first recipient's decision stands if the message goes on */
-	if (nrcpt && (fits[0] || commit != PF_RATE_IF_ADMITTED))
-		keep_first(msg, req + n, nrcpt, commit == PF_RATE_CHARGE ||
-			   (commit == PF_RATE_IF_ADMITTED && fits[1]));
+			over_limit(msg, PF_RATE_RECIPIENTS, &ask[i], &req[i]);
 out:
-	for (size_t i = 0; i < n + nrcpt; i++)
+	for (size_t i = 0; i < n; i++)
 		g_string_free(ask[i].key, TRUE);
 }
 
@@ -690,10 +772,10 @@ rate_unconfigure(pf_config *cfg)
 const pf_check pf_check_rate = {
 	.id = PF_CHECK_RATE,
 	.name = "rate",
-	.stages = PF_STAGE_MAIL | PF_STAGE_RCPT,
+	.stages = PF_STAGE_MAIL | PF_STAGE_RCPT | PF_STAGE_EOM,
 	.mode = rate_mode,
 	.run = rate_run,
 	.configure = rate_configure,
 	.unconfigure = rate_unconfigure,
-	.free_state = first_free,
+	.free_state = mail_free,
 };

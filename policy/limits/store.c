@@ -16,6 +16,49 @@ pf_rate_store_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs,
 	return s->ops->take(s, reqs, nreqs, now_us, commit);
 }
 
+struct pf_rate_pending {
+	pf_rate_store *store;
+	pf_rate_req *reqs;
+	size_t nreqs;
+	int64_t now_us;
+	pf_rate_commit commit;
+	void *sent;			/* the store's, or NULL: rc is it */
+	int rc;
+};
+
+pf_rate_pending *
+pf_rate_store_take_begin(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs,
+			 int64_t now_us, pf_rate_commit commit)
+{
+	pf_rate_pending *p = g_new0(pf_rate_pending, 1);
+
+	p->store = s;
+	p->reqs = reqs;
+	p->nreqs = nreqs;
+	p->now_us = now_us;
+	p->commit = commit;
+	if (s->ops->send == NULL)
+		p->rc = s->ops->take(s, reqs, nreqs, now_us, commit);
+	else if ((p->sent = s->ops->send(s, reqs, nreqs, now_us,
+					 commit)) == NULL)
+		p->rc = -1;
+	return p;
+}
+
+int
+pf_rate_store_take_end(pf_rate_pending **pp)
+{
+	pf_rate_pending *p = *pp;
+	int rc = p->rc;
+
+	*pp = NULL;
+	if (p->sent)
+		rc = p->store->ops->receive(p->store, p->sent, p->reqs,
+		    p->nreqs, p->now_us, p->commit);
+	g_free(p);
+	return rc;
+}
+
 int
 pf_rate_store_count(pf_rate_store *s, const char *key, int64_t window_us,
 		    unsigned nwin, int64_t now_us, unsigned long *counts)

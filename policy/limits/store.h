@@ -6,6 +6,10 @@
  * SYNOPSIS
  *	int pf_rate_store_take(pf_rate_store *s, pf_rate_req *reqs,
  *			       size_t nreqs, int64_t now_us, pf_rate_commit commit);
+ *	pf_rate_pending *pf_rate_store_take_begin(pf_rate_store *s,
+ *			pf_rate_req *reqs, size_t nreqs, int64_t now_us,
+ *			pf_rate_commit commit);
+ *	int pf_rate_store_take_end(pf_rate_pending **p);
  *	int pf_rate_store_count(pf_rate_store *s, const char *key,
  *				int64_t window_us, unsigned nwin,
  *				int64_t now_us, unsigned long *counts);
@@ -57,6 +61,16 @@
  *	until it would fit).  take() returns 0, or -1 when the store could
  *	not answer (timeout, connection lost, no server): the caller
  *	applies [rate] on_error.
+ *
+ *	take_begin() and take_end() are take() in two halves, so that a
+ *	caller can let the store work while it goes on: take_begin() sends
+ *	the call where the store is remote (Redis: the request is written,
+ *	its answer read by take_end()) and decides at once where it is not.
+ *	reqs must stay as they are until take_end(), which fills them,
+ *	frees the pending call, sets *p to NULL and returns what take()
+ *	would.  Every take_begin() has its one take_end(); the store does
+ *	not hold a connection for a call that waits: another caller that
+ *	needs it reads the answer and keeps it for take_end().
  *
  *	count() is the one fixed-window operation (incr_window), for the
  *	compromise signals rather than limits: it adds one to the counter of
@@ -120,12 +134,19 @@ typedef enum pf_rate_commit {
 
 #define PF_RATE_GROUPS 2
 
+typedef struct pf_rate_pending pf_rate_pending;
+
 typedef void (*pf_rate_list_fn)(const char *key, int64_t tat_us, void *arg);
 
 typedef struct pf_rate_store_ops {
 	const char *name;
 	int (*take)(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs,
 		    int64_t now_us, pf_rate_commit commit);
+	/* optional, both or neither: take() sent, and its answer read */
+	void *(*send)(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs,
+		      int64_t now_us, pf_rate_commit commit);
+	int (*receive)(pf_rate_store *s, void *sent, pf_rate_req *reqs,
+		       size_t nreqs, int64_t now_us, pf_rate_commit commit);
 	int (*count)(pf_rate_store *s, const char *key, int64_t window_us,
 		     unsigned nwin, int64_t now_us, unsigned long *counts);
 	int (*get)(pf_rate_store *s, const char *key, int64_t *tat_us);
@@ -141,6 +162,10 @@ struct pf_rate_store {
 
 int pf_rate_store_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs,
 		       int64_t now_us, pf_rate_commit commit);
+pf_rate_pending *pf_rate_store_take_begin(pf_rate_store *s, pf_rate_req *reqs,
+					  size_t nreqs, int64_t now_us,
+					  pf_rate_commit commit);
+int pf_rate_store_take_end(pf_rate_pending **p);
 int pf_rate_store_count(pf_rate_store *s, const char *key, int64_t window_us,
 			unsigned nwin, int64_t now_us, unsigned long *counts);
 int pf_rate_store_get(pf_rate_store *s, const char *key, int64_t *tat_us);

@@ -18,6 +18,17 @@
  *	INCR and PEXPIRE the current window's counter, GET the previous
  *	ones, in one call.
  *
+ *	take() is send() and receive(): the EVALSHA written, and its answer
+ *	read later (rate.c sends at MAIL FROM and reads at the first RCPT
+ *	TO, so that the MTA's round trip hides Redis's).  A connection
+ *	whose answer is still unread is not idle but it is not held either:
+ *	a caller that finds no idle connection and no room to open one takes
+ *	the oldest such (its answer is likely there), reads the answer into
+ *	the call it belongs to and uses the connection; receive() then
+ *	finds the answer read.  It tries that once: a failed read there
+ *	(bounded by timeout, as every read is) fails its own call too.  A NOSCRIPT answer is mended in receive():
+ *	SCRIPT LOAD and the call again, there and then.
+ *
  *	Connections: a pool of at most pool_size, opened on demand, shared
  *	by every thread; a caller waits at most timeout for a free one.
  *	Every connect, write and read is bounded by timeout.  A failed call
@@ -87,6 +98,17 @@ static const char count_script[] =
     "end\n"
     "return out\n";
 
+/* A take() written and not yet read: send() to receive(). */
+typedef struct redis_sent {
+	redisContext *c;		/* NULL once another caller read it */
+	redisReply *rep;		/* what was read (NULL: failed, why) */
+	GString *why;
+	bool reading;			/* another caller is reading it */
+	const char *argv[3 + MAX_KEYS * 6 + 2];
+	int argc;
+	GPtrArray *tmp;			/* the argv strings formatted */
+} redis_sent;
+
 typedef struct redis_store {
 	pf_rate_store base;
 	char *host;			/* or NULL for a unix socket */
@@ -102,7 +124,9 @@ typedef struct redis_store {
 	GMutex lock;
 	GCond freed;
 	redisContext **idle;		/* pool_size slots */
-	unsigned nidle, nopen, pool_size;
+	redis_sent **sent;		/* pool_size slots, oldest first */
+	GCond read;			/* a sent call's answer was read */
+	unsigned nidle, nsent, nopen, pool_size;
 	unsigned waiting;		/* callers in pool_get's wait */
 	int64_t retry_after_us;		/* no connect before (monotonic) */
 	int64_t backoff_us;
@@ -192,6 +216,59 @@ redis_connect(redis_store *r, GString *why)
 	return c;
 }
 
+/* One answer from c, or NULL (why says so); bounded by the timeout. */
+static redisReply *
+read_reply(redisContext *c, GString *why)
+{
+	void *rep = NULL;
+
+	if (redisGetReply(c, &rep) != REDIS_OK || rep == NULL) {
+		g_string_assign(why, c->errstr[0] ? c->errstr : "no answer");
+		return NULL;
+	}
+	return rep;
+}
+
+/* Close c, and the idle ones that likely share its fate: one timeout,
+ * not one per pooled connection.  Locked. */
+static void
+drop_locked(redis_store *r, redisContext *c)
+{
+	redisFree(c);
+	r->nopen--;
+	while (r->nidle) {
+		redisFree(r->idle[--r->nidle]);
+		r->nopen--;
+	}
+}
+
+/*
+ * The connection of the oldest sent call, its answer read into that
+ * call first; NULL when that failed (why says so: the connection is
+ * closed).  Locked on entry and on return, unlocked while reading.
+ */
+static redisContext *
+take_sent_locked(redis_store *r, GString *why)
+{
+	redis_sent *w = r->sent[0];
+	redisContext *c = w->c;
+
+	memmove(r->sent, r->sent + 1, --r->nsent * sizeof(*r->sent));
+	w->reading = true;
+	g_mutex_unlock(&r->lock);
+	w->rep = read_reply(c, w->why);
+	g_mutex_lock(&r->lock);
+	w->c = NULL;
+	w->reading = false;
+	g_cond_broadcast(&r->read);
+	if (w->rep == NULL) {
+		g_string_assign(why, w->why->str);
+		drop_locked(r, c);
+		return NULL;
+	}
+	return c;
+}
+
 /* A connection from the pool, or NULL (why says so) within timeout. */
 static redisContext *
 pool_get(redis_store *r, GString *why)
@@ -223,6 +300,10 @@ pool_get(redis_store *r, GString *why)
 			}
 			return c;
 		}
+		if (r->nsent) {		/* one try: bounded by one timeout */
+			c = take_sent_locked(r, why);
+			break;
+		}
 		r->waiting++;
 		woken = g_cond_wait_until(&r->freed, &r->lock, deadline);
 		r->waiting--;
@@ -239,18 +320,10 @@ static void
 pool_put(redis_store *r, redisContext *c, bool ok)
 {
 	g_mutex_lock(&r->lock);
-	if (ok && c->err == 0) {
+	if (ok && c->err == 0)
 		r->idle[r->nidle++] = c;
-	} else {
-		/* the idle ones likely share its fate: one timeout, not one
-		 * per pooled connection */
-		redisFree(c);
-		r->nopen--;
-		while (r->nidle) {
-			redisFree(r->idle[--r->nidle]);
-			r->nopen--;
-		}
-	}
+	else
+		drop_locked(r, c);
 	/* GLib's signal is a futex call even with nobody waiting */
 	if (r->waiting)
 		g_cond_signal(&r->freed);
@@ -336,22 +409,24 @@ redis_count(pf_rate_store *s, const char *key, int64_t window_us,
 	return rc;
 }
 
-static int
-redis_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs, int64_t now_us,
-	   pf_rate_commit commit)
+static void
+sent_free(redis_sent *w)
 {
-	redis_store *r = (redis_store *)s;
-	const char *argv[3 + MAX_KEYS * 6 + 2];
-	GPtrArray *tmp = g_ptr_array_new_with_free_func(g_free);
-	int64_t tat[MAX_KEYS], new_tat[MAX_KEYS];
-	redisReply *rep;
-	int argc = 0, rc = -1;
+	if (w->rep)
+		freeReplyObject(w->rep);
+	g_string_free(w->why, TRUE);
+	g_ptr_array_free(w->tmp, TRUE);
+	g_free(w);
+}
 
-	if (nreqs > MAX_KEYS)
-		goto out;
-#define ARG(s) (argv[argc++] = (s))
-#define ARGF(...) (g_ptr_array_add(tmp, g_strdup_printf(__VA_ARGS__)), \
-		   ARG(tmp->pdata[tmp->len - 1]))
+/* The EVALSHA of take_script for reqs, in w->argv. */
+static void
+take_args(redis_sent *w, const redis_store *r, const pf_rate_req *reqs,
+	  size_t nreqs, int64_t now_us, pf_rate_commit commit)
+{
+#define ARG(s) (w->argv[w->argc++] = (s))
+#define ARGF(...) (g_ptr_array_add(w->tmp, g_strdup_printf(__VA_ARGS__)), \
+		   ARG(w->tmp->pdata[w->tmp->len - 1]))
 	ARG("EVALSHA");
 	ARG(r->sha);
 	ARGF("%zu", nreqs);
@@ -367,27 +442,124 @@ redis_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs, int64_t now_us,
 		ARG(reqs[i].refuses ? "1" : "0");
 		ARG(reqs[i].group ? "1" : "0");
 	}
-	if ((rep = eval_script(r, take_script, argc, argv)) == NULL)
-		goto out;
+#undef ARG
+#undef ARGF
+}
+
+/* Write what c holds to write; false (why says so) when it cannot. */
+static bool
+flush(redisContext *c, GString *why)
+{
+	int done = 0;
+
+	do {
+		if (redisBufferWrite(c, &done) != REDIS_OK) {
+			g_string_assign(why, c->errstr[0] ? c->errstr :
+			    "cannot write");
+			return false;
+		}
+	} while (!done);
+	return true;
+}
+
+static void *
+redis_send(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs, int64_t now_us,
+	   pf_rate_commit commit)
+{
+	redis_store *r = (redis_store *)s;
+	redis_sent *w;
+	redisContext *c;
+
+	if (nreqs > MAX_KEYS)
+		return NULL;
+	w = g_new0(redis_sent, 1);
+	w->why = g_string_new(NULL);
+	w->tmp = g_ptr_array_new_with_free_func(g_free);
+	take_args(w, r, reqs, nreqs, now_us, commit);
+	if ((c = pool_get(r, w->why)) != NULL &&
+	    (redisAppendCommandArgv(c, w->argc, w->argv, NULL) != REDIS_OK ||
+	     !flush(c, w->why))) {
+		if (w->why->len == 0)
+			g_string_assign(w->why, "cannot allocate");
+		pool_put(r, c, false);
+		c = NULL;
+	}
+	if (c == NULL) {
+		note_failure(r, w->why->str);
+		sent_free(w);
+		return NULL;
+	}
+	w->c = c;
+	g_mutex_lock(&r->lock);
+	r->sent[r->nsent++] = w;
+	if (r->waiting)		/* a connection to take */
+		g_cond_signal(&r->freed);
+	g_mutex_unlock(&r->lock);
+	return w;
+}
+
+static int
+redis_receive(pf_rate_store *s, void *sent, pf_rate_req *reqs, size_t nreqs,
+	      int64_t now_us, pf_rate_commit commit)
+{
+	redis_store *r = (redis_store *)s;
+	redis_sent *w = sent;
+	int64_t tat[MAX_KEYS], new_tat[MAX_KEYS];
+	redisReply *rep;
+	int rc = -1;
+
+	g_mutex_lock(&r->lock);
+	for (unsigned i = 0; i < r->nsent; i++)
+		if (r->sent[i] == w) {
+			memmove(r->sent + i, r->sent + i + 1,
+			    (--r->nsent - i) * sizeof(*r->sent));
+			break;
+		}
+	/* another caller reads it: bounded by the timeout of that read */
+	while (w->reading)
+		g_cond_wait(&r->read, &r->lock);
+	g_mutex_unlock(&r->lock);
+	if (w->c) {			/* still ours */
+		w->rep = read_reply(w->c, w->why);
+		pool_put(r, w->c, w->rep != NULL);
+		w->c = NULL;
+	}
+	rep = w->rep;
+	w->rep = NULL;
+	if (rep && is_noscript(rep)) {
+		freeReplyObject(rep);
+		rep = eval_script(r, take_script, w->argc, w->argv);
+	} else if (rep) {
+		note_success(r);
+	} else {
+		note_failure(r, w->why->str);
+	}
+	sent_free(w);
+	if (rep == NULL)
+		return -1;
 	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != nreqs) {
 		note_failure(r, rep->type == REDIS_REPLY_ERROR ? rep->str :
 		    "unexpected answer to the rate script");
-		freeReplyObject(rep);
-		goto out;
-	}
-	for (size_t i = 0; i < nreqs; i++) {
-		const redisReply *e = rep->element[i];
+	} else {
+		for (size_t i = 0; i < nreqs; i++) {
+			const redisReply *e = rep->element[i];
 
-		tat[i] = e->type == REDIS_REPLY_INTEGER ? e->integer : 0;
+			tat[i] = e->type == REDIS_REPLY_INTEGER ? e->integer : 0;
+		}
+		pf_rate_bucket_decide(reqs, nreqs, tat, now_us, commit, new_tat);
+		rc = 0;
 	}
 	freeReplyObject(rep);
-	pf_rate_bucket_decide(reqs, nreqs, tat, now_us, commit, new_tat);
-	rc = 0;
-out:
-	g_ptr_array_free(tmp, TRUE);
 	return rc;
-#undef ARG
-#undef ARGF
+}
+
+static int
+redis_take(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs, int64_t now_us,
+	   pf_rate_commit commit)
+{
+	void *w = redis_send(s, reqs, nreqs, now_us, commit);
+
+	return w ? redis_receive(s, w, reqs, nreqs, now_us, commit) : -1;
 }
 
 static int
@@ -454,6 +626,8 @@ redis_release(pf_rate_store *s)
 	for (unsigned i = 0; i < r->nidle; i++)
 		redisFree(r->idle[i]);
 	g_free(r->idle);
+	g_free(r->sent);	/* empty: every send has had its receive */
+	g_cond_clear(&r->read);
 	g_mutex_clear(&r->lock);
 	g_cond_clear(&r->freed);
 	g_free(r->host);
@@ -466,6 +640,8 @@ redis_release(pf_rate_store *s)
 static const pf_rate_store_ops redis_ops = {
 	.name = "redis",
 	.take = redis_take,
+	.send = redis_send,
+	.receive = redis_receive,
 	.count = redis_count,
 	.get = redis_get,
 	.reset = redis_reset,
@@ -554,8 +730,10 @@ pf_rate_store_redis_new(const char *url, const char *password,
 	r->timeout.tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000;
 	r->pool_size = pool_size ? (unsigned)pool_size : 1;
 	r->idle = g_new0(redisContext *, r->pool_size);
+	r->sent = g_new0(redis_sent *, r->pool_size);
 	g_mutex_init(&r->lock);
 	g_cond_init(&r->freed);
+	g_cond_init(&r->read);
 	sha = g_compute_checksum_for_string(G_CHECKSUM_SHA1, take_script, -1);
 	g_strlcpy(r->sha, sha, sizeof(r->sha));
 	g_free(sha);

@@ -4,7 +4,7 @@
 # preflight milters with their own configs both using it, two private
 # Postfix instances (A and B, each its own port, queue, log and sink), one
 # envelope sender at 3/1h.  Two messages through A and two through B:
-# exactly the 4th is deferred (451 4.7.28 at MAIL FROM, the reply naming
+# exactly the 4th is deferred (451 4.7.28 at RCPT TO, the reply naming
 # the limit, the decision line of B's milter naming key and limit); a 5th
 # through A is deferred too; the sinks hold exactly the 3 accepted ones.
 # (No SASL in the private Postfix: the key is the envelope sender.)
@@ -105,16 +105,16 @@ is "$got" "AAATT" "and a 5th through relay A is deferred as well"
 like "$(cat "$PF_TMP/swaks-5-A.log")" "<\*\* +451.4\.7\.28 Too many messages for sender a@cluster.example: the limit is 3/1h burst 3" \
 	"relay A's client sees the same 451 4.7.28"
 pf_wait_log "$PF_TMP/milter-b/milter.log" 'QRATE6' 10 >/dev/null
-like "$(cat "$PF_TMP/milter-b/milter.log")" 'action=tempfail stage=mail code=451 dsn=4\.7\.28 reasons=rate\.sender-messages .*rate\.key=sender:a@cluster\.example rate\.limit="3/1h burst 3" rate\.scope=global rate\.level=3\.0 ' \
+like "$(cat "$PF_TMP/milter-b/milter.log")" 'action=tempfail stage=rcpt code=451 dsn=4\.7\.28 reasons=rate\.sender-messages .*rate\.key=sender:a@cluster\.example rate\.limit="3/1h burst 3" rate\.scope=global rate\.level=3\.0 ' \
 	"milter B's decision line names the key and the limit, with the level 3.0 it read from Redis (A's 2 and its own 1)"
-like "$(cat "$PF_TMP/milter-a/milter.log")" 'action=tempfail stage=mail code=451 dsn=4\.7\.28 reasons=rate\.sender-messages .*rate\.key=sender:a@cluster\.example rate\.limit="3/1h burst 3"' \
+like "$(cat "$PF_TMP/milter-a/milter.log")" 'action=tempfail stage=rcpt code=451 dsn=4\.7\.28 reasons=rate\.sender-messages .*rate\.key=sender:a@cluster\.example rate\.limit="3/1h burst 3"' \
 	"milter A's decision line for the 5th as well"
 is "$(grep -c 'dsn=4\.7\.28' "$PF_TMP/milter-a/milter.log")" 1 "milter A refused exactly one (the 5th)"
 is "$(grep -c 'dsn=4\.7\.28' "$PF_TMP/milter-b/milter.log")" 1 "milter B refused exactly one (the 4th)"
-is "$(grep -c 'milter-reject: MAIL from .*4\.7\.28 Too many messages' "$PF_TMP/b/postfix.log")" 1 \
-	"Postfix B logs its deferral at MAIL FROM"
-is "$(grep -c 'milter-reject: MAIL from .*4\.7\.28 Too many messages' "$PF_TMP/postfix.log")" 1 \
-	"Postfix A logs its deferral at MAIL FROM"
+is "$(grep -c 'milter-reject: RCPT from .*4\.7\.28 Too many messages' "$PF_TMP/b/postfix.log")" 1 \
+	"Postfix B logs its deferral at RCPT TO"
+is "$(grep -c 'milter-reject: RCPT from .*4\.7\.28 Too many messages' "$PF_TMP/postfix.log")" 1 \
+	"Postfix A logs its deferral at RCPT TO"
 is "$(cat "$PF_TMP/milter-a/milter.log" "$PF_TMP/milter-b/milter.log" | grep -c 'rate\.applied=no\|rate\.unavailable')" 0 \
 	"every decision on both relays applied the shared limit"
 sink_n() { find "$1" -type f 2>/dev/null | wc -l; }

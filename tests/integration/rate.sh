@@ -1,7 +1,7 @@
 #!/bin/bash
 # rate.sh - rate limits through a real Postfix: N messages from one
 # envelope sender, exactly the first COUNT relayed and the rest deferred at
-# MAIL FROM with 451 4.7.28 naming the limit; recipients over an override
+# their RCPT TO with 451 4.7.28 naming the limit; recipients over an override
 # refused one by one while the message goes to the others; what Postfix
 # logs.  (No SASL in the private Postfix: sender keys; the SASL-user keys
 # are covered by tests/rate.sh through miltertest.)
@@ -39,8 +39,8 @@ like "$(cat "$PF_LAST")" "the next is accepted in 1[0-9][0-9][0-9] s" "and when 
 pf_sink_wait 3 30 >/dev/null
 sleep 1
 is "$(pf_sink_count)" 3 "exactly 3 messages reached the sink"
-is "$(grep -c 'milter-reject: MAIL from .*4\.7\.28 Too many messages' "$PF_TMP/postfix.log")" 2 \
-	"Postfix logs the 2 deferrals at MAIL FROM"
+is "$(grep -c 'milter-reject: RCPT from .*4\.7\.28 Too many messages' "$PF_TMP/postfix.log")" 2 \
+	"Postfix logs the 2 deferrals at RCPT TO"
 
 out=$($SMTP rcpts "$PF_SMTP_PORT" b@rate.example r1@example.org r2@example.org r3@example.org r4@example.org 2>&1)
 like "$out" "r3@example.org 451 4.7.28 Too many recipients for sender b@rate.example" "the 3rd recipient is refused with 451 4.7.28"

@@ -1,6 +1,7 @@
 -- rate-seq.lua - n messages as SASL user `user` on one connection; prints
--- one letter a message: A (accepted at end of message), T (refused at
--- MAIL FROM with a temporary failure), R (refused at MAIL FROM, other).
+-- one letter a message: A (accepted at end of message), - (every
+-- recipient refused: a message limit is said at each RCPT TO), T (refused
+-- at MAIL FROM with a temporary failure), R (refused at MAIL FROM, other).
 -- The runner (tests/rate.sh) passes -D socket= -D dir= -D user= -D n=
 -- and optionally -D rcpts= (recipients a message, default 1): then a
 -- letter per recipient follows the message's: a (accepted) or t (refused).
