@@ -394,7 +394,8 @@ echo "(none = every check off: the pipeline, the decision line and the protocol;
 echo " adds one check, dkim signing rsa-2048, spf/dmarc through the warm cache; rate_memory and"
 echo " rate_redis: all eight [rate] limits set (never reached) for SASL user alice, the sender,"
 echo " its domain and the IP, every other check off: one store call a message (MAIL FROM takes"
-echo " the first recipient's units with the message's);"
+echo " the first recipient's units with the message's; the call is sent at MAIL FROM and its"
+echo " answer read at the first RCPT TO);"
 echo " all = every check with signing; all_rate_*: every check plus the eight limits, the store"
 echo " in process, in Redis on a unix socket, in Redis over loopback TCP)"
 for r in all_rate_redis_unix all_rate_redis_tcp; do
