@@ -26,8 +26,9 @@
  *	the oldest such (its answer is likely there), reads the answer into
  *	the call it belongs to and uses the connection; receive() then
  *	finds the answer read.  It tries that once: a failed read there
- *	(bounded by timeout, as every read is) fails its own call too.  A NOSCRIPT answer is mended in receive():
- *	SCRIPT LOAD and the call again, there and then.
+ *	(bounded by timeout, as every read is) fails its own call too.  A
+ *	NOSCRIPT answer is mended in receive(): SCRIPT LOAD and the call
+ *	again, there and then.
  *
  *	Connections: a pool of at most pool_size, opened on demand, shared
  *	by every thread; a caller waits at most timeout for a free one.
