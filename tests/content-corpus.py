@@ -259,16 +259,29 @@ def bad(d):
            "--B1\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\n"
            "Content-Transfer-Encoding: base64\r\n\r\nJVBER!!#$%^&*()\r\n"
            "--B1--\r\n").encode())
-    # past the eight-octets-at-a-time path: a bad octet, and data after
+    # past the sixteen-octets-at-a-time path: a bad octet, and data after
     # the padding, each behind a whole line of good base64
     good = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAx\r\n"
     for variant, data in (("late", good + "QUJDREVGR0hJ*KLTU5P\r\n"),
-                          ("after-padding", good + "QUI=QUJDREVGR0hJ\r\n")):
+                          ("after-padding", good + "QUI=QUJDREVGR0hJ\r\n"),
+                          # one octet over a whole number of quads, the
+                          # line ends counted out of the 16-octet windows
+                          ("one-over", 2 * good + "Q\r\n")):
         write(d + "/structure.bad-base64--%s.eml" % variant,
               (hdr + "Content-Type: multipart/mixed; boundary=\"B1\"\r\n\r\n"
                "--B1\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
                "--B1\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\n"
                "Content-Transfer-Encoding: base64\r\n\r\n" + data +
+               "--B1--\r\n").encode())
+    # the sixteen-octets-at-a-time path: one bad octet in each lane, each
+    # a neighbour of the alphabet's ranges ("-" lies between "+" and "/")
+    for lane, bad in enumerate("-,.:@[`{*!^~\x7f\"'|"):
+        line = good[:lane] + bad + good[lane + 1:]
+        write(d + "/structure.bad-base64--lane-%d.eml" % lane,
+              (hdr + "Content-Type: multipart/mixed; boundary=\"B1\"\r\n\r\n"
+               "--B1\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+               "--B1\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\n"
+               "Content-Transfer-Encoding: base64\r\n\r\n" + good + line +
                "--B1--\r\n").encode())
     write(d + "/structure.bad-qp.eml",
           (hdr + "Content-Type: text/plain; charset=utf-8\r\n"

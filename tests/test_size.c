@@ -357,11 +357,13 @@ body_scan_matches_a_byte_at_a_time_reference_for_any_chunking(void **state)
 		size_t len = (size_t)g_rand_int_range(rnd, 0, 400), off = 0;
 		unsigned char *body = g_malloc(len + 1);
 		ref_scan ref = {0};
-		bool ascii = g_rand_boolean(rnd);
+		int kind = g_rand_int_range(rnd, 0, 3);
 
 		for (size_t i = 0; i < len; i++)
-			body[i] = alphabet[g_rand_int_range(rnd, 0, ascii ? 3 :
-			    (gint32)sizeof(alphabet))];
+			body[i] = alphabet[g_rand_int_range(rnd, 0, kind != 1 ?
+			    3 : (gint32)sizeof(alphabet))];
+		if (kind == 2 && len > 0)	/* one 8-bit byte, anywhere */
+			body[g_rand_int_range(rnd, 0, (gint32)len)] = 0xe9;
 		assert_null(pf_pipeline_mail(tx, "a@example.com", NULL));
 		(void)pf_pipeline_eoh(tx);
 		ref_body(&ref, body, len);

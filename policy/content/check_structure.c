@@ -31,7 +31,7 @@
  *	so termination and the encodings of the cut part were not judged.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1	/* memmem */
+#define _GNU_SOURCE 1	/* memrchr */
 #endif
 #include <stddef.h>
 #include <string.h>
@@ -273,6 +273,31 @@ check_headers(pf_message *msg)
 	}
 }
 
+/*
+ * Whether needle occurs in d[0..len), looked for from the end: a closing
+ * delimiter is near the end of the body, and memmem() from the start read
+ * the whole of a 5 MB attachment before it (2% of the milter's CPU).
+ */
+static bool
+occurs_from_end(const unsigned char *d, size_t len, const char *needle,
+		size_t nlen)
+{
+	size_t n;
+
+	if (nlen == 0 || nlen > len)
+		return nlen == 0;
+	for (n = len - nlen + 1; n > 0;) {
+		const unsigned char *p = memrchr(d, needle[0], n);
+
+		if (p == NULL)
+			return false;
+		if (memcmp(p, needle, nlen) == 0)
+			return true;
+		n = (size_t)(p - d);
+	}
+	return false;
+}
+
 static void
 check_termination(pf_message *msg, pf_mime *mime)
 {
@@ -280,8 +305,8 @@ check_termination(pf_message *msg, pf_mime *mime)
 		const char *b = mime->boundaries->pdata[i];
 		char *close = g_strdup_printf("--%s--", b);
 		bool found = *b && msg->body->len &&
-		    memmem(msg->body->data, msg->body->len, close,
-			   strlen(close)) != NULL;
+		    occurs_from_end(msg->body->data, msg->body->len, close,
+				    strlen(close));
 		pf_result *r;
 
 		g_free(close);
@@ -320,10 +345,41 @@ b64_class_init(void)
 }
 
 /*
- * One pass, one table lookup a byte (attachments are megabytes), eight
- * alphabet octets at a time where it can: the classes are 3 (alphabet),
- * 2 ("="), 1 (line end, blank) and 0, so eight classes ANDed give 3 only
- * when all eight are alphabet.  Base64 lines are 76 of those and a CRLF.
+ * Sixteen octets at d at once, compared as one vector (GCC's and clang's
+ * vector extensions: SSE2 on x86-64, NEON on arm64, plain words
+ * elsewhere): how many are of the base64 alphabet when all sixteen are of
+ * it or line ends and blanks, else -1 (then they are looked at one by
+ * one).  An octet a time through a table was 5% of the milter's CPU on a
+ * 5 MB attachment.
+ */
+typedef unsigned char b64_vec __attribute__((vector_size(16)));
+
+static int
+b64_alphabet16(const guint8 *d)
+{
+	const guint64 ones = 0x0101010101010101ULL;
+	b64_vec v, alpha, blank;
+	guint64 a[2], b[2];
+
+	memcpy(&v, d, sizeof(v));
+	alpha = (b64_vec)(((v >= 'A') & (v <= 'Z')) |
+	    ((v >= 'a') & (v <= 'z')) | ((v >= '0') & (v <= '9')) |
+	    (v == '+') | (v == '/'));
+	blank = (b64_vec)((v == '\r') | (v == '\n') | (v == ' ') |
+	    (v == '\t'));
+	memcpy(a, &alpha, sizeof(a));
+	memcpy(b, &blank, sizeof(b));
+	if (((a[0] | b[0]) & (a[1] | b[1])) != ~(guint64)0)
+		return -1;
+	/* the blanks' 0xff octets as ones, summed by a multiply */
+	return 16 - (int)((((b[0] & ones) * ones) >> 56) +
+	    (((b[1] & ones) * ones) >> 56));
+}
+
+/*
+ * One pass, sixteen octets at a time where it can, else one table lookup
+ * an octet: the classes are 3 (alphabet), 2 ("="), 1 (line end, blank)
+ * and 0.  What is counted is the alphabet and the padding.
  */
 static bool
 base64_ok(const GByteArray *raw)
@@ -334,13 +390,12 @@ base64_ok(const GByteArray *raw)
 
 	b64_class_init();
 	while (i < len) {
-		if (!padded && len - i >= 8 &&
-		    (b64_class[d[i]] & b64_class[d[i + 1]] &
-		     b64_class[d[i + 2]] & b64_class[d[i + 3]] &
-		     b64_class[d[i + 4]] & b64_class[d[i + 5]] &
-		     b64_class[d[i + 6]] & b64_class[d[i + 7]]) == 3) {
-			count += 8;
-			i += 8;
+		int n;
+
+		if (!padded && len - i >= 16 &&
+		    (n = b64_alphabet16(d + i)) >= 0) {
+			count += (size_t)n;
+			i += 16;
 			continue;
 		}
 		switch (b64_class[d[i++]]) {

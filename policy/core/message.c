@@ -3,6 +3,7 @@
  *	message - the message model, built incrementally (see message.h)
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -281,43 +282,66 @@ pf_message_end_headers(pf_message *msg)
 }
 
 /*
+ * Whether d[0..len) has an 8-bit byte, and how many CRs, eight bytes at a
+ * time (a byte-at-a-time loop here was 5% of the milter's CPU on a 5 MB
+ * message).  In y = word ^ 0x0d.., a byte is zero exactly when
+ * ~(((y & 0x7f..) + 0x7f..) | y | 0x7f..) has its top bit set; those bits
+ * shifted down to ones, a multiply by 0x01.. sums them in the top byte.
+ */
+static size_t
+count_cr(const unsigned char *d, size_t len, bool *eight)
+{
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL, cr = 0x0d0d0d0d0d0d0d0dULL;
+	uint64_t any = 0, w, y;
+	size_t n = 0, i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, d + i, sizeof(w));
+		any |= w;
+		y = w ^ cr;
+		y = ~(((y & low7) + low7) | y | low7) >> 7;
+		n += (size_t)((y * 0x0101010101010101ULL) >> 56);
+	}
+	for (; i < len; i++) {
+		any |= d[i];
+		n += d[i] == '\r';
+	}
+	if (any & 0x8080808080808080ULL)
+		*eight = true;
+	return n;
+}
+
+/*
  * 8-bit bytes, bare CR or LF, and line lengths of a body chunk (lines may
- * span chunks: line_len and prev_cr carry over).  memchr() finds line ends
- * and CRs; locals keep the state in registers.  The per-byte loop this
- * replaced was 11% of the milter's time on 5 MB messages (bench/).
+ * span chunks: line_len and prev_cr carry over).  memchr() finds line
+ * ends; the CRs are counted once (count_cr()) and the bare ones are those
+ * not before an LF (a CR ending the chunk waits for the next one).
+ * Locals keep the state in registers.
  */
 static void
 scan_body(pf_message *msg, const unsigned char *p, size_t len)
 {
-	const unsigned char *end = p + len;
-	size_t line = msg->line_len, longest = msg->max_line_len;
+	const unsigned char *start = p, *end = p + len;
+	size_t line = msg->line_len, longest = msg->max_line_len, crs, crlf = 0;
 	unsigned bare = msg->bare_cr_lf;
 	bool prev_cr = msg->prev_cr;
 
-	if (!msg->body_8bit) {
-		unsigned char any = 0;
-
-		for (size_t i = 0; i < len; i++)
-			any |= p[i];
-		msg->body_8bit = (any & 0x80) != 0;
-	}
 	if (len == 0)
 		return;
+	crs = count_cr(p, len, &msg->body_8bit);
 	if (prev_cr && *p != '\n')
 		bare++;			/* the last chunk's final CR */
 	while (p < end) {
 		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
-		const unsigned char *stop = nl ? nl : end;
 
-		/* a CR is bare unless LF follows; one ending the chunk waits */
-		for (const unsigned char *cr = p; cr < stop &&
-		     (cr = memchr(cr, '\r', (size_t)(stop - cr))) != NULL; cr++)
-			if (cr + 1 < stop)
-				bare++;
-		line += (size_t)(stop - p);
-		if (nl == NULL)
+		if (nl == NULL) {
+			line += (size_t)(end - p);
 			break;
-		if (nl > p ? nl[-1] == '\r' : prev_cr) {
+		}
+		line += (size_t)(nl - p);
+		if (nl > start ? nl[-1] == '\r' : prev_cr) {
+			if (nl > start)
+				crlf++;	/* that CR is not bare */
 			if (line > 0)
 				line--;	/* CR before LF: not part of the line */
 		} else {
@@ -326,10 +350,10 @@ scan_body(pf_message *msg, const unsigned char *p, size_t len)
 		if (line > longest)
 			longest = line;
 		line = 0;
-		prev_cr = false;
 		p = nl + 1;
 	}
 	msg->prev_cr = end[-1] == '\r';
+	bare += (unsigned)(crs - crlf - (msg->prev_cr ? 1 : 0));
 	msg->line_len = line;
 	msg->max_line_len = longest;
 	msg->bare_cr_lf = bare;
