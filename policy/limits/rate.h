@@ -4,7 +4,6 @@
  *	preflight rate (tools/ratecmd.c)
  * SYNOPSIS
  *	void pf_rate_set_clock(int64_t (*now_us)(void));
-void pf_rate_set_peek(bool peek);
  *	void pf_rate_set_peek(bool peek);
  *	int64_t pf_rate_now_us(void);
  *	const char *pf_rate_kind_name(unsigned kind);
