@@ -243,6 +243,18 @@ drop_locked(redis_store *r, redisContext *c)
 	}
 }
 
+/* Take w off the list of sent calls, if it is there.  Locked. */
+static void
+unlist_sent_locked(redis_store *r, const redis_sent *w)
+{
+	for (unsigned i = 0; i < r->nsent; i++)
+		if (r->sent[i] == w) {
+			memmove(r->sent + i, r->sent + i + 1,
+			    (--r->nsent - i) * sizeof(*r->sent));
+			return;
+		}
+}
+
 /*
  * The connection of the oldest sent call, its answer read into that
  * call first; NULL when that failed (why says so: the connection is
@@ -254,7 +266,7 @@ take_sent_locked(redis_store *r, GString *why)
 	redis_sent *w = r->sent[0];
 	redisContext *c = w->c;
 
-	memmove(r->sent, r->sent + 1, --r->nsent * sizeof(*r->sent));
+	unlist_sent_locked(r, w);
 	w->reading = true;
 	g_mutex_unlock(&r->lock);
 	w->rep = read_reply(c, w->why);
@@ -510,12 +522,7 @@ redis_receive(pf_rate_store *s, void *sent, pf_rate_req *reqs, size_t nreqs,
 	int rc = -1;
 
 	g_mutex_lock(&r->lock);
-	for (unsigned i = 0; i < r->nsent; i++)
-		if (r->sent[i] == w) {
-			memmove(r->sent + i, r->sent + i + 1,
-			    (--r->nsent - i) * sizeof(*r->sent));
-			break;
-		}
+	unlist_sent_locked(r, w);
 	/* another caller reads it: bounded by the timeout of that read */
 	while (w->reading)
 		g_cond_wait(&r->read, &r->lock);
