@@ -3,8 +3,8 @@
  *	miltload - drive a milter directly over the milter protocol (v6)
  * SYNOPSIS
  *	miltload -s unix:/path|inet:PORT@HOST [-c conns] [-n msgs] [-k per-conn]
- *		 [-p milter-pid] [-T] [-f from] [-r rcpt] [-u user]
- *		 -m message-file [-m ...]
+ *		 [-p milter-pid] [-T] [-R msgs-per-s] [-f from] [-r rcpt]
+ *		 [-u user] -m message-file [-m ...]
  * DESCRIPTION
  *	Plays the MTA: option negotiation, then for each message the macros
  *	and CONNECT, HELO, MAIL (SIZE=), RCPT, DATA, each HEADER, EOH, BODY in
@@ -13,6 +13,12 @@
  *	in negotiation are not sent; "no reply" steps are not waited for.
  *	c threads share n messages; each opens a new connection every k
  *	messages (1: one per message, as Postfix does per SMTP session).
+ *	Without -R the loop is closed: each thread sends its next message as
+ *	soon as the last is answered, so at saturation the latencies are
+ *	mostly queueing.  -R paces it: message i is due at start + i/R and
+ *	not sent before; its latency runs from when it was due (the
+ *	connection included), so a milter that falls behind is charged for
+ *	the wait (no coordinated omission).
  *	The envelope is -f (default alice@bench.test) and -r (bob@bench.test);
  *	-u sends {auth_authen} (the SASL user) with MAIL.
  *	Prints one line:
@@ -62,6 +68,7 @@ static unsigned long steps_seen;	/* the milter's SMFIP_* protocol flags */
 static const char *env_from = "alice@bench.test", *env_rcpt = "bob@bench.test";
 static const char *auth_user;	/* -u: {auth_authen} at MAIL */
 static double *lat;
+static double pace_rate, t_start;	/* -R, and when the run began */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static double
@@ -71,6 +78,24 @@ now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Sleep until message id is due (-R); when it was due, or now. */
+static double
+due(long id)
+{
+	double at;
+	struct timespec ts;
+
+	if (pace_rate <= 0)
+		return now();
+	at = t_start + (double)id / pace_rate;
+	ts.tv_sec = (time_t)at;
+	ts.tv_nsec = (long)((at - (double)ts.tv_sec) * 1e9);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	    EINTR)
+		;
+	return at;
 }
 
 static int
@@ -286,6 +311,7 @@ worker(void *arg)
 	(void)arg;
 	for (;;) {
 		long first;
+		double t_first;
 		int fd;
 		unsigned long pf;
 
@@ -295,6 +321,7 @@ worker(void *arg)
 		pthread_mutex_unlock(&lock);
 		if (first >= total)
 			return NULL;
+		t_first = due(first);
 		if ((fd = dial()) < 0 || (pf = negotiate(fd)) == (unsigned long)-1) {
 			if (fd >= 0)
 				close(fd);
@@ -321,7 +348,8 @@ worker(void *arg)
 				(void)step(fd, 'H', "client.bench.test", 18, pf & 0x2000);
 		}
 		for (long id = first; id < first + per_conn && id < total; id++) {
-			double t0 = now();
+			double t0 = id == first && pace_rate > 0 ? t_first :
+			    due(id);
 			int r = one_message(fd, pf, &corpus[id % ncorpus], id);
 
 			pthread_mutex_lock(&lock);
@@ -453,7 +481,7 @@ main(int argc, char **argv)
 	long cpu0, cpu1;
 
 	total = 1000;
-	while ((ch = getopt(argc, argv, "s:c:n:k:m:p:Tf:r:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:c:n:k:m:p:TR:f:r:u:")) != -1) {
 		switch (ch) {
 		case 'f': env_from = optarg; break;
 		case 'r': env_rcpt = optarg; break;
@@ -464,6 +492,7 @@ main(int argc, char **argv)
 		case 'k': per_conn = atol(optarg); break;
 		case 'p': pid = atol(optarg); break;
 		case 'T': nodelay = 1; break;
+		case 'R': pace_rate = atof(optarg); break;
 		case 'm':
 			if (ncorpus < 16 && load(optarg, &corpus[ncorpus]) == 0)
 				ncorpus++;
@@ -474,7 +503,8 @@ main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "usage: miltload -s SOCKET [-c N] [-n N] "
-				"[-k N] [-p PID] [-T] [-f FROM] [-r RCPT] [-u USER] -m FILE...\n");
+				"[-k N] [-p PID] [-T] [-R RATE] [-f FROM] [-r RCPT] "
+				"[-u USER] -m FILE...\n");
 			return 2;
 		}
 	}
@@ -483,13 +513,14 @@ main(int argc, char **argv)
 		corpus[i].from = strdup(env_from);
 	}
 	if (sockspec == NULL || ncorpus == 0 || conns < 1 || conns > 512 ||
-	    total < 1 || per_conn < 1) {
-		fprintf(stderr, "miltload: -s and -m are required\n");
+	    total < 1 || per_conn < 1 || pace_rate < 0) {
+		fprintf(stderr, "miltload: -s and -m are required; -c is 1 to "
+			"512, -n and -k at least 1, -R not negative\n");
 		return 2;
 	}
 	lat = calloc((size_t)total, sizeof(double));
 	cpu0 = pid ? cpu_ticks(pid) : -1;
-	t0 = now();
+	t0 = t_start = now();
 	for (int i = 0; i < conns; i++)
 		pthread_create(&th[i], NULL, worker, NULL);
 	for (int i = 0; i < conns; i++)

@@ -139,6 +139,14 @@ for _ in $(seq 1 100); do [ -S "$T/noopnr.sock" ] && break; sleep 0.1; done
 nl=$("$B/bench/miltload" -s "unix:$T/noopnr.sock" -c 1 -n 3 -m "$T/m.eml" 2>&1)
 like "$nl" 'msgs=3 ok=3 refused=0 errors=0 ' "bench noop-milter -P takes three messages"
 is "$(printf '%s' "$nl" | sed -n 's/.* steps=\(0x[0-9a-f]*\).*/\1/p')" "$steps" "and negotiates the same steps as preflight"
+# the bench's paced mode (-R): message i is not sent before start + i/R, so
+# ten messages at 20/s take at least 0.45 s however fast the milter is
+pl=$("$B/bench/miltload" -R 20 -s "unix:$T/noopnr.sock" -c 2 -n 10 -m "$T/m.eml" 2>&1)
+like "$pl" 'msgs=10 ok=10 refused=0 errors=0 ' "miltload -R paces ten messages through"
+ok "$(awk -v s="$(printf '%s' "$pl" | sed -n 's/.* secs=\([0-9.]*\).*/\1/p')" 'BEGIN { exit !(s >= 0.45) }'; echo $?)" \
+   "and does not send one before it is due ($(printf '%s' "$pl" | grep -o 'secs=[0-9.]*'))"
+"$B/bench/miltload" -R -1 -s "unix:$T/noopnr.sock" -m "$T/m.eml" >/dev/null 2>&1
+is "$?" 2 "a negative -R is refused"
 sleep 0.3
 is "$(grep -c 'action=accept' "$T/d.log")" 3 "one decision line for each"
 
