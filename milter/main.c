@@ -52,6 +52,7 @@
 
 #include "callbacks.h"
 #include "control.h"
+#include "core/check.h"
 #include "core/config.h"
 #include "auth/dkim.h"
 #include "auth/dkim_rotate.h"
@@ -89,6 +90,8 @@ reload(void)
 	GString *err = g_string_new(NULL);
 	pf_config *cfg = pf_config_load(config_path, err);
 
+	if (cfg != NULL && pf_checks_load(cfg, err) < 0)
+		pf_config_unref(&cfg);	/* a check newly on lacks its library */
 	if (cfg == NULL) {
 		gchar **lines = g_strsplit(err->str, "\n", -1);
 
@@ -311,7 +314,10 @@ main(int argc, char **argv)
 	pf_dkim_rotation_act(!check_only && !dump);
 
 	err = g_string_new(NULL);
-	if ((cfg = pf_config_load(config_path, err)) == NULL) {
+	if ((cfg = pf_config_load(config_path, err)) != NULL &&
+	    pf_checks_load(cfg, err) < 0)
+		pf_config_unref(&cfg);	/* the installation lacks a library */
+	if (cfg == NULL) {
 		fputs(err->str, stderr);
 		fprintf(stderr, "preflight-milter: configuration %s has "
 			"errors\n", config_path);

@@ -75,4 +75,33 @@ for f in "${top_srcdir:-.}"/fuzz/corpus/mime/regress-*; do
 	is "$?" 0 "fuzz regression $(basename "$f"): scanned"
 done
 
+# ICU and libarchive are opened when a message needs them (lazylib.h):
+# ASCII mail without archives loads neither; a look-alike domain opens
+# ICU and is found; a zip opens libarchive and its member is listed
+opened() { grep -oE 'file=lib(icui18n|archive)\.so[^ ]*' "$1" | sort -u | tr '\n' ' '; }
+ok "$(readelf -d "$PF" | grep -cE 'NEEDED.*lib(icu|archive)')" "preflight is not linked against ICU or libarchive"
+LD_DEBUG=files "$PF" scan -c /dev/null "$T/small.eml" >/dev/null 2>"$T/ld.ascii"
+is "$(opened "$T/ld.ascii")" "" "an ASCII message opens neither ICU nor libarchive"
+printf 'From: Pay <ceo@p\320\260ypal.com>\nTo: b@example.org\nSubject: hi\nDate: Tue, 24 Nov 2026 10:00:00 +0000\nMessage-ID: <2@example.com>\n\nhello\n' > "$T/idn.eml"
+out=$(LD_DEBUG=files "$PF" scan -c /dev/null --smtputf8 --from ceo@xn--pypal-4ve.com "$T/idn.eml" 2>"$T/ld.idn")
+like "$out" 'reasons=from.display-spoof .*looks like paypal\.com' "a Cyrillic look-alike domain is found through ICU"
+like "$(opened "$T/ld.idn")" 'libicui18n\.so' "and that message opened ICU"
+/usr/bin/python3 - "$T/zip.eml" <<'PY'
+import base64, io, sys, zipfile
+b = io.BytesIO()
+with zipfile.ZipFile(b, "w") as z:
+    z.writestr("invoice.pdf.exe", "MZ")
+open(sys.argv[1], "w").write(
+    "From: a@example.com\nTo: b@example.org\nSubject: zip\n"
+    "Date: Tue, 24 Nov 2026 10:00:00 +0000\nMessage-ID: <3@example.com>\n"
+    "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n"
+    "--b\nContent-Type: text/plain\n\nsee attached\n--b\n"
+    "Content-Type: application/zip; name=\"a.zip\"\n"
+    "Content-Transfer-Encoding: base64\n\n"
+    + base64.encodebytes(b.getvalue()).decode() + "--b--\n")
+PY
+out=$(LD_DEBUG=files "$PF" scan -c /dev/null "$T/zip.eml" 2>"$T/ld.zip")
+like "$out" 'reasons=attach\.archive-dangerous .*attach\.member=invoice\.pdf\.exe' "a zip's dangerous member is listed through libarchive"
+like "$(opened "$T/ld.zip")" 'libarchive\.so' "and that message opened libarchive"
+
 tap_done

@@ -10,6 +10,8 @@
 #include "auth/authres.h"
 #include "auth/from_look.h"
 #include "auth/from_parse.h"
+#include "core/check.h"
+#include "core/lazylib.h"
 
 typedef struct attack {
 	const char *value;
@@ -442,6 +444,89 @@ forged_authentication_results_are_deleted_last_first(void **state)
 	pf_config_unref(&cfg);
 }
 
+/* lazylib: what a library opened on first need does when it is there,
+ * when it is not, and when a function is missing */
+static void
+count_lines(int priority, const char *line, void *arg)
+{
+	GPtrArray *lines = arg;
+
+	g_ptr_array_add(lines, g_strdup(line));
+}
+
+static __typeof__(strlen) *lz_strlen;
+static __typeof__(strlen) *lz_none;
+static const pf_lazysym libc_syms[] = { PF_LAZYSYM(strlen, lz_strlen) };
+static const pf_lazysym missing_fn[] = {
+	PF_LAZYSYM(strlen, lz_strlen),
+	PF_LAZYSYM(pf_no_such_function, lz_none),
+};
+
+static void
+lazy_libraries_open_once_and_say_why_they_cannot(void **state)
+{
+	pf_lazylib libc = PF_LAZYLIB("libc.so.6", libc_syms);
+	pf_lazylib nolib = PF_LAZYLIB("libpf-no-such.so.0", libc_syms);
+	pf_lazylib nofn = PF_LAZYLIB("libc.so.6", missing_fn);
+	GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+	GString *err = g_string_new(NULL);
+
+	assert_true(pf_lazylib_load(&libc));
+	assert_non_null(lz_strlen);
+	assert_int_equal(lz_strlen("four"), 4);
+	assert_int_equal(pf_lazylib_require(&libc, err), 0);
+	assert_int_equal(err->len, 0);
+
+	pf_log_capture(count_lines, lines);
+	lz_strlen = NULL;
+	assert_false(pf_lazylib_load(&nolib));
+	assert_false(pf_lazylib_load(&nolib));	/* logged once */
+	assert_int_equal(lines->len, 1);
+	assert_non_null(strstr(lines->pdata[0], "libpf-no-such.so.0"));
+	assert_non_null(strstr(lines->pdata[0], "go without"));
+	assert_int_equal(pf_lazylib_require(&nolib, err), -1);
+	assert_non_null(strstr(err->str, "libpf-no-such.so.0"));
+	assert_null(lz_strlen);
+
+	g_string_truncate(err, 0);
+	assert_int_equal(pf_lazylib_require(&nofn, err), -1);
+	assert_non_null(strstr(err->str, "no function pf_no_such_function"));
+	assert_null(lz_strlen);		/* all or nothing */
+	assert_null(lz_none);
+	assert_int_equal(lines->len, 1);	/* require() logs nothing */
+	pf_log_capture(NULL, NULL);
+	g_free(nolib.error);	/* a handle lives as long as the process */
+	g_free(nofn.error);
+	g_ptr_array_free(lines, TRUE);
+	g_string_free(err, TRUE);
+}
+
+/* the checks that are on open their libraries: ICU and libarchive here */
+static void
+checks_load_the_libraries_they_open_lazily(void **state)
+{
+	pf_config *cfg = pf_config_defaults();
+	GString *err = g_string_new(NULL);
+	pf_mailbox mb = {0};
+
+	assert_int_equal(pf_checks_load(cfg, err), 0);
+	assert_int_equal(err->len, 0);
+	assert_int_equal(pf_look_load(err), 0);
+	/* and the pointers work: a Cyrillic look-alike of an ASCII domain */
+	mb.addr = (char *)"ceo@xn--pypal-4ve.com";
+	mb.domain_ascii = (char *)"xn--pypal-4ve.com";
+	mb.domain_unicode = (char *)"p\xd0\xb0ypal.com";
+	{
+		char *why = pf_look_domain_confusable(&mb);
+
+		assert_non_null(why);
+		assert_string_equal(why, "looks like paypal.com");
+		g_free(why);
+	}
+	g_string_free(err, TRUE);
+	pf_config_unref(&cfg);
+}
+
 int
 main(void)
 {
@@ -457,6 +542,9 @@ main(void)
 		cmocka_unit_test(from_after_a_full_header_window_is_still_read),
 		cmocka_unit_test(
 		    forged_authentication_results_are_deleted_last_first),
+		cmocka_unit_test(
+		    lazy_libraries_open_once_and_say_why_they_cannot),
+		cmocka_unit_test(checks_load_the_libraries_they_open_lazily),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

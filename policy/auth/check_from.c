@@ -460,4 +460,5 @@ const pf_check pf_check_from = {
 	.run = from_run,
 	.configure = from_configure,
 	.unconfigure = from_unconfigure,
+	.load = pf_look_load,
 };

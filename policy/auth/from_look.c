@@ -9,21 +9,49 @@
 
 #include "auth/dmarc.h"
 #include "auth/from_look.h"
+#include "autoconf.h"		/* PF_*_SONAME */
+#include "core/lazylib.h"
+
+/* ICU, opened on the first non-ASCII text (lazylib.h) */
+static __typeof__(uspoof_open) *icu_open;
+static __typeof__(uspoof_setChecks) *icu_set_checks;
+static __typeof__(uspoof_setRestrictionLevel) *icu_set_level;
+static __typeof__(uspoof_close) *icu_close;
+static __typeof__(uspoof_getSkeletonUTF8) *icu_skeleton;
+static __typeof__(uspoof_checkUTF8) *icu_check;
+static const pf_lazysym icu_syms[] = {
+	PF_LAZYSYM(uspoof_open, icu_open),
+	PF_LAZYSYM(uspoof_setChecks, icu_set_checks),
+	PF_LAZYSYM(uspoof_setRestrictionLevel, icu_set_level),
+	PF_LAZYSYM(uspoof_close, icu_close),
+	PF_LAZYSYM(uspoof_getSkeletonUTF8, icu_skeleton),
+	PF_LAZYSYM(uspoof_checkUTF8, icu_check),
+};
+static pf_lazylib icu = PF_LAZYLIB(PF_ICU_I18N_SONAME, icu_syms);
 
 static gpointer
 spoof_init(gpointer unused)
 {
 	UErrorCode st = U_ZERO_ERROR;
-	USpoofChecker *sc = uspoof_open(&st);
+	USpoofChecker *sc;
 
-	uspoof_setChecks(sc, USPOOF_RESTRICTION_LEVEL | USPOOF_INVISIBLE |
-			 USPOOF_MIXED_NUMBERS, &st);
-	uspoof_setRestrictionLevel(sc, USPOOF_MODERATELY_RESTRICTIVE);
+	if (!pf_lazylib_load(&icu))
+		return NULL;
+	sc = icu_open(&st);
+	icu_set_checks(sc, USPOOF_RESTRICTION_LEVEL | USPOOF_INVISIBLE |
+		       USPOOF_MIXED_NUMBERS, &st);
+	icu_set_level(sc, USPOOF_MODERATELY_RESTRICTIVE);
 	if (U_FAILURE(st)) {
-		uspoof_close(sc);
+		icu_close(sc);
 		return NULL;
 	}
 	return sc;
+}
+
+int
+pf_look_load(GString *err)
+{
+	return pf_lazylib_require(&icu, err);
 }
 
 static const USpoofChecker *
@@ -54,12 +82,12 @@ skeleton(const char *s)
 
 	if (sc == NULL)
 		return NULL;
-	n = uspoof_getSkeletonUTF8(sc, 0, s, -1, NULL, 0, &st);
+	n = icu_skeleton(sc, 0, s, -1, NULL, 0, &st);
 	if (st != U_BUFFER_OVERFLOW_ERROR || n < 0)
 		return NULL;
 	buf = g_malloc((gsize)n + 1);
 	st = U_ZERO_ERROR;
-	uspoof_getSkeletonUTF8(sc, 0, s, -1, buf, n + 1, &st);
+	icu_skeleton(sc, 0, s, -1, buf, n + 1, &st);
 	if (U_FAILURE(st)) {
 		g_free(buf);
 		return NULL;
@@ -236,19 +264,19 @@ pf_look_display_claim(const char *display, const pf_mailbox *mb)
 char *
 pf_look_domain_confusable(const pf_mailbox *mb)
 {
-	const USpoofChecker *sc = spoof_checker();
+	const USpoofChecker *sc;
 	const char *u = mb->domain_unicode;
 	UErrorCode st = U_ZERO_ERROR;
 	char *look, *res = NULL;
 	int32_t checks;
 
-	if (u == NULL || is_ascii(u) || sc == NULL)
-		return NULL;
+	if (u == NULL || is_ascii(u) || (sc = spoof_checker()) == NULL)
+		return NULL;	/* ASCII mail never opens ICU */
 	look = ascii_lookalike(u);
 	if (is_ascii(look)) {
 		res = g_strdup_printf("looks like %s", look);
 	} else {
-		checks = uspoof_checkUTF8(sc, u, -1, NULL, &st);
+		checks = icu_check(sc, u, -1, NULL, &st);
 		if (U_SUCCESS(st) && checks != 0)
 			res = g_strdup("mixes scripts or hides characters "
 				       "(UTS #39)");

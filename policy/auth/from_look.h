@@ -7,6 +7,7 @@
  *	char *pf_look_display_claim(const char *display,
  *				    const pf_mailbox *mb);
  *	char *pf_look_domain_confusable(const pf_mailbox *mb);
+ *	int pf_look_load(GString *err);
  * DESCRIPTION
  *	pf_look_display_claim() returns the first word of display (UTF-8,
  *	decoded) that a reader takes for an address other than mb->addr, or
@@ -27,6 +28,9 @@
  *
  *	Both return memory the caller frees with g_free().  The ICU checker
  *	is made once per process and only read afterwards (thread-safe).
+ *	ICU itself is opened on the first non-ASCII text (lazylib.h):
+ *	ASCII mail never loads it.  pf_look_load() opens it now: 0, or -1
+ *	with the reason appended to err.
  */
 #ifndef PF_FROM_LOOK_H
 #define PF_FROM_LOOK_H
@@ -35,5 +39,6 @@
 
 char *pf_look_display_claim(const char *display, const pf_mailbox *mb);
 char *pf_look_domain_confusable(const pf_mailbox *mb);
+int pf_look_load(GString *err);
 
 #endif

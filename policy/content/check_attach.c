@@ -41,8 +41,46 @@
 
 #include "content/content.h"
 #include "content/mime.h"
+#include "autoconf.h"		/* PF_*_SONAME */
+#include "core/lazylib.h"
 
 #define MAX_FINDINGS 10
+
+/* libarchive, opened on the first archive (lazylib.h) */
+static __typeof__(archive_entry_is_encrypted) *la_is_encrypted;
+static __typeof__(archive_entry_pathname) *la_pathname;
+static __typeof__(archive_entry_pathname_utf8) *la_pathname_utf8;
+static __typeof__(archive_entry_size) *la_size;
+static __typeof__(archive_entry_size_is_set) *la_size_is_set;
+static __typeof__(archive_read_data_skip) *la_skip;
+static __typeof__(archive_read_free) *la_free;
+static __typeof__(archive_read_new) *la_new;
+static __typeof__(archive_read_next_header) *la_next_header;
+static __typeof__(archive_read_open_memory) *la_open_memory;
+static __typeof__(archive_read_support_format_7zip) *la_7zip;
+static __typeof__(archive_read_support_format_rar) *la_rar;
+static __typeof__(archive_read_support_format_rar5) *la_rar5;
+static __typeof__(archive_read_support_format_tar) *la_tar;
+static __typeof__(archive_read_support_format_zip) *la_zip;
+static const pf_lazysym archive_syms[] = {
+	PF_LAZYSYM(archive_entry_is_encrypted, la_is_encrypted),
+	PF_LAZYSYM(archive_entry_pathname, la_pathname),
+	PF_LAZYSYM(archive_entry_pathname_utf8, la_pathname_utf8),
+	PF_LAZYSYM(archive_entry_size, la_size),
+	PF_LAZYSYM(archive_entry_size_is_set, la_size_is_set),
+	PF_LAZYSYM(archive_read_data_skip, la_skip),
+	PF_LAZYSYM(archive_read_free, la_free),
+	PF_LAZYSYM(archive_read_new, la_new),
+	PF_LAZYSYM(archive_read_next_header, la_next_header),
+	PF_LAZYSYM(archive_read_open_memory, la_open_memory),
+	PF_LAZYSYM(archive_read_support_format_7zip, la_7zip),
+	PF_LAZYSYM(archive_read_support_format_rar, la_rar),
+	PF_LAZYSYM(archive_read_support_format_rar5, la_rar5),
+	PF_LAZYSYM(archive_read_support_format_tar, la_tar),
+	PF_LAZYSYM(archive_read_support_format_zip, la_zip),
+};
+static pf_lazylib libarchive = PF_LAZYLIB(PF_ARCHIVE_SONAME,
+    archive_syms);
 
 typedef enum sniff {
 	SNIFF_NONE,
@@ -240,7 +278,7 @@ report_name(attach_run *ar, const pf_mime_part *part, const char *code)
 static void
 list_archive(attach_run *ar, const pf_mime_part *part, const GByteArray *c)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a;
 	struct archive_entry *entry;
 	unsigned long entries = 0;
 	unsigned long long total = 0;
@@ -250,30 +288,32 @@ list_archive(attach_run *ar, const pf_mime_part *part, const GByteArray *c)
 	pf_result *r;
 	int rc;
 
-	archive_read_support_format_zip(a);
-	archive_read_support_format_7zip(a);
-	archive_read_support_format_rar(a);
-	archive_read_support_format_rar5(a);
-	archive_read_support_format_tar(a);
-	if (archive_read_open_memory(a, c->data, c->len) != ARCHIVE_OK) {
+	if (!pf_lazylib_load(&libarchive))
+		return;			/* logged once */
+	a = la_new();
+	la_zip(a);
+	la_7zip(a);
+	la_rar(a);
+	la_rar5(a);
+	la_tar(a);
+	if (la_open_memory(a, c->data, c->len) != ARCHIVE_OK) {
 		unreadable = true;
 		goto done;
 	}
-	while ((rc = archive_read_next_header(a, &entry)) == ARCHIVE_OK ||
+	while ((rc = la_next_header(a, &entry)) == ARCHIVE_OK ||
 	       rc == ARCHIVE_WARN) {
-		const char *name = archive_entry_pathname_utf8(entry);
+		const char *name = la_pathname_utf8(entry);
 		const char *rule;
 
 		if (name == NULL)
-			name = archive_entry_pathname(entry);
+			name = la_pathname(entry);
 		if (++entries > ar->ac->archive_max_entries) {
 			limited = true;
 			break;
 		}
-		if (archive_entry_size_is_set(entry) &&
-		    archive_entry_size(entry) > 0)
-			total += (unsigned long long)archive_entry_size(entry);
-		if (archive_entry_is_encrypted(entry))
+		if (la_size_is_set(entry) && la_size(entry) > 0)
+			total += (unsigned long long)la_size(entry);
+		if (la_is_encrypted(entry))
 			encrypted = true;
 		if (name && bad_name == NULL &&
 		    (rule = name_rule(ar->ac, name)) != NULL) {
@@ -285,13 +325,13 @@ list_archive(attach_run *ar, const pf_mime_part *part, const GByteArray *c)
 			break;
 		}
 		/* skipping never decompresses a seekable zip or 7z */
-		if (archive_read_data_skip(a) != ARCHIVE_OK)
+		if (la_skip(a) != ARCHIVE_OK)
 			break;
 	}
 	if (!limited && rc == ARCHIVE_FATAL && entries == 0)
 		unreadable = true;
 done:
-	archive_read_free(a);
+	la_free(a);
 	if (bad_name && (r = hard(ar, "attach.archive-dangerous"))) {
 		pf_result_text(r, "Archive %s contains \"%s\", a file that runs "
 		    "code when opened%s", pf_mime_part_name(part), bad_name,
@@ -457,6 +497,12 @@ attach_mode(pf_config *cfg)
 }
 
 static int
+attach_load(GString *err)
+{
+	return pf_lazylib_require(&libarchive, err);
+}
+
+static int
 attach_configure(pf_config *cfg, GString *err)
 {
 	if (cfg->attach.extensions)
@@ -482,4 +528,5 @@ const pf_check pf_check_attach = {
 	.run = attach_run_check,
 	.configure = attach_configure,
 	.unconfigure = attach_unconfigure,
+	.load = attach_load,
 };

@@ -6,6 +6,7 @@
  *	void pf_checks_run(pf_message *msg, pf_stage stage);
  *	int pf_checks_configure(pf_config *cfg, GString *err);
  *	void pf_checks_unconfigure(pf_config *cfg);
+ *	int pf_checks_load(const pf_config *cfg, GString *err);
  *	void pf_checks_free_state(pf_message *msg);
  * DESCRIPTION
  *	A check is one file in its wing of policy/ (auth/, content/,
@@ -20,6 +21,13 @@
  *	appended to err as "file:line: message" and make the whole
  *	configuration fail.  unconfigure() releases what configure() made.
  *	free_state() releases what run() kept in msg->state[id].
+ *
+ *	load() (optional) opens now a library the check otherwise opens on
+ *	first need (lazylib.h); 0, or -1 with the reason appended to err.
+ *	pf_checks_load() calls it for every check that is not off and
+ *	prefixes each failure with the check's section: the daemon does at
+ *	start, so that a library missing from the installation stops it
+ *	there; one-shot commands skip it and load only what a message needs.
  */
 #ifndef PF_CHECK_H
 #define PF_CHECK_H
@@ -36,6 +44,7 @@ typedef struct pf_check {
 	int (*configure)(pf_config *cfg, GString *err);
 	void (*unconfigure)(pf_config *cfg);
 	void (*free_state)(void *state);
+	int (*load)(GString *err);
 } pf_check;
 
 const pf_check *pf_check_get(pf_check_id id);
@@ -43,6 +52,7 @@ unsigned pf_checks_stages(const pf_config *cfg);
 void pf_checks_run(pf_message *msg, pf_stage stage);
 int pf_checks_configure(pf_config *cfg, GString *err);
 void pf_checks_unconfigure(pf_config *cfg);
+int pf_checks_load(const pf_config *cfg, GString *err);
 void pf_checks_free_state(pf_message *msg);
 
 /* Each check file exports exactly one of these. */

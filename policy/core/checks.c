@@ -85,6 +85,29 @@ pf_checks_unconfigure(pf_config *cfg)
 			check_table[i]->unconfigure(cfg);
 }
 
+int
+pf_checks_load(const pf_config *cfg, GString *err)
+{
+	GString *why = g_string_new(NULL);
+	int rc = 0;
+
+	for (unsigned i = 0; i < PF_CHECK_COUNT; i++) {
+		const pf_check *c = check_table[i];
+
+		if (c->load == NULL ||
+		    pf_config_check_mode(cfg, c->id) == PF_MODE_OFF)
+			continue;
+		g_string_truncate(why, 0);
+		if (c->load(why) < 0) {
+			g_string_append_printf(err, "[%s] needs %s", c->name,
+					       why->str);
+			rc = -1;
+		}
+	}
+	g_string_free(why, TRUE);
+	return rc;
+}
+
 void
 pf_checks_free_state(pf_message *msg)
 {

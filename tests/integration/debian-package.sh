@@ -77,6 +77,8 @@ ok $rc "dpkg-buildpackage -us -uc -b builds the package"
 deb=$(ls "$src"/preflight_"$ver"_*.deb 2>/dev/null | head -1)
 ok "$([ -f "$deb" ]; echo $?)" "preflight_${ver}_*.deb is there ($(basename "$deb"))"
 unlike "$(cat "$PF_TMP/build.log")" "^# TOTAL:|^(PASS|FAIL): tests/" "DEB_BUILD_OPTIONS=nocheck: debian/rules runs no tests"
+like "$(dpkg-deb -f "$deb" Depends)" 'libarchive[0-9]+.*libicu[0-9]+' \
+	"Depends names libarchive and ICU, which preflight opens with dlopen()"
 contents=$(dpkg-deb -c "$deb" 2>&1 | awk '{print $6}')
 for f in ./usr/sbin/preflight-milter ./usr/bin/preflight ./etc/preflight/preflight.conf \
 	 ./lib/systemd/system/preflight-milter.service ./usr/lib/tmpfiles.d/preflight.conf \
