@@ -375,13 +375,39 @@ add_auth_results(pf_message *msg)
 	g_string_free(h, TRUE);
 }
 
+/*
+ * At the end of the headers the From domain is known: its _dmarc record,
+ * the first name discovery asks at the end of the message, is looked up
+ * now, so that a lookup the cache cannot answer runs while the body
+ * arrives (a cold one costs a round trip to the domain's servers, and the
+ * first of a process starts libunbound's thread).
+ */
+static void
+dmarc_prefetch(pf_message *msg)
+{
+	char *from = pf_from_domain(msg), *name;
+
+	if (from == NULL)
+		return;
+	name = g_ascii_strdown(from, -1);	/* as pf_dmarc_ask() asks */
+	g_free(from);
+	from = name;
+	name = g_strconcat("_dmarc.", from, NULL);
+	pf_dns_prefetch(pf_config_resolver(msg->cfg), name, 16 /* TXT */,
+			1 /* IN */);
+	g_free(name);
+	g_free(from);
+}
+
 static void
 dmarc_run(pf_message *msg, pf_stage stage)
 {
 	/* Without egress IPs there is nothing to predict SPF from. */
 	if (msg->cfg->spf.egress == NULL || msg->cfg->spf.egress->len == 0)
 		return;
-	if (stage == PF_STAGE_EOM) {
+	if (stage == PF_STAGE_EOH) {
+		dmarc_prefetch(msg);
+	} else if (stage == PF_STAGE_EOM) {
 		dmarc_state_free(msg->state[PF_CHECK_DMARC]);
 		msg->state[PF_CHECK_DMARC] = NULL;
 		dmarc_evaluate(msg);
@@ -430,7 +456,7 @@ dmarc_unconfigure(pf_config *cfg)
 const pf_check pf_check_dmarc = {
 	.id = PF_CHECK_DMARC,
 	.name = "dmarc",
-	.stages = PF_STAGE_EOM | PF_STAGE_FINAL,
+	.stages = PF_STAGE_EOH | PF_STAGE_EOM | PF_STAGE_FINAL,
 	.mode = dmarc_mode,
 	.run = dmarc_run,
 	.configure = dmarc_configure,

@@ -16,10 +16,10 @@
  *	the token holder (so a timed-out caller never waits for another
  *	thread's poll).
  *
- *	Answers also go into a small cache in front of libunbound, kept
- *	for the record's TTL: libunbound's own cache lives in its
- *	background thread, and asking it costs two thread hand-offs, a
- *	pipe and a poll per lookup.  Measured with bench/ (small messages,
+ *	Answers also go into a small cache (dns_cache.c) in front of
+ *	libunbound, kept for the record's TTL: libunbound's own cache lives
+ *	in its background thread, and asking it costs two thread hand-offs,
+ *	a pipe and a poll per lookup.  Measured with bench/ (small messages,
  *	every check, the milter's own CPU time): about 1,840 us a message
  *	without this cache, 1,560 with it.  The cache holds at most
  *	PF_DNS_CACHE_MAX entries and is emptied when full.
@@ -32,6 +32,12 @@
  *	was down (measured: 5 s each at MAIL FROM); with it the first one
  *	does and the others get the same temporary failure at once, its
  *	reason saying that it was held.  An answer replaces the failure.
+ *
+ *	A prefetch is a lookup nobody waits for: its pending is listed in
+ *	r->prefetches until its callback (run by the token holder, as any)
+ *	puts the answer into the cache and frees it; ub_ctx_delete() runs no
+ *	callback after it, so what is still listed then is freed with the
+ *	resolver.
  */
 #include <errno.h>
 #include <poll.h>
@@ -40,13 +46,13 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "dns/dns_cache.h"
 #include "dns/resolver.h"
 
 #define PF_DNS_DEFAULT_TIMEOUT_MS 5000
 #define PF_DNS_POLL_SLICE_MS 100
 #define PF_DNS_CACHE_MAX 4096
 #define PF_DNS_DEFAULT_HOLD_MS 5000
-#define PF_DNS_HOLD_MAX_MS 60000
 
 struct pf_resolver {
 	struct ub_ctx *ctx;
@@ -58,17 +64,9 @@ struct pf_resolver {
 	GPtrArray *abandoned;	/* pending, timed out, to cancel and free */
 	gint lookups;		/* atomic: every pf_dns_query() */
 	gint hits;		/* atomic: answered from the cache */
-	GMutex cache_lock;
-	GHashTable *cache;	/* "type/class/name" -> cached * */
+	GPtrArray *prefetches;	/* pending, started by pf_dns_prefetch() */
+	pf_dns_cache *cache;	/* in front of libunbound's */
 };
-
-typedef struct cached {
-	struct ub_result *result;	/* NULL: a failure, held */
-	gint64 expires;		/* monotonic, microseconds */
-	char *why;		/* failure: its reason */
-	gint64 failed;		/* failure: when */
-	unsigned hold_ms;	/* failure: how long it is held */
-} cached;
 
 typedef struct pending {
 	pf_resolver *r;
@@ -76,16 +74,53 @@ typedef struct pending {
 	bool done;
 	int err;
 	struct ub_result *result;
+	char *key;		/* a prefetch's cache key; NULL otherwise */
 } pending;
+
+/* At most this many prefetches in flight: a dead server cannot grow them. */
+#define PF_DNS_PREFETCH_MAX 256
 
 /* Serialises lazy creation in pf_config_resolver(). */
 static GMutex lazy_lock;
+
+static pf_dns_status classify(struct ub_result *res, const char *name,
+			      int rrtype, GString *why);
+
+/*
+ * A prefetch's answer, in whichever thread runs ub_process(): into the
+ * cache when it is one (a failure is left for the lookup that follows to
+ * find, report and hold), then freed.
+ */
+static void
+on_prefetched(pending *p, int err, struct ub_result *result)
+{
+	pf_resolver *r = p->r;
+
+	g_mutex_lock(&r->lock);
+	(void)g_ptr_array_remove_fast(r->prefetches, p);
+	g_mutex_unlock(&r->lock);
+	if (err == 0 && result != NULL) {
+		GString *why = g_string_new(NULL);
+
+		if (classify(result, result->qname, result->qtype, why) !=
+		    PF_DNS_TEMPFAIL)
+			pf_dns_cache_put(r->cache, p->key, result);
+		g_string_free(why, TRUE);
+	}
+	ub_resolve_free(result);
+	g_free(p->key);
+	g_free(p);
+}
 
 static void
 on_answer(void *arg, int err, struct ub_result *result)
 {
 	pending *p = arg;
 
+	if (p->key) {
+		on_prefetched(p, err, result);
+		return;
+	}
 	g_mutex_lock(&p->r->lock);
 	p->err = err;
 	p->result = result;
@@ -128,8 +163,9 @@ pf_resolver_new(const pf_resolver_opts *opts, GString *err)
 		opts = &none;
 	r = g_new0(pf_resolver, 1);
 	r->abandoned = g_ptr_array_new();
+	r->prefetches = g_ptr_array_new();
 	g_mutex_init(&r->lock);
-	g_mutex_init(&r->cache_lock);
+	r->cache = pf_dns_cache_new(PF_DNS_CACHE_MAX);
 	g_cond_init(&r->cond);
 	r->timeout_ms = opts->timeout_ms ? opts->timeout_ms :
 	    PF_DNS_DEFAULT_TIMEOUT_MS;
@@ -189,9 +225,14 @@ pf_resolver_free(pf_resolver **rp)
 		g_free(p);
 	}
 	g_ptr_array_free(r->abandoned, TRUE);
-	if (r->cache)
-		g_hash_table_destroy(r->cache);
-	g_mutex_clear(&r->cache_lock);
+	for (guint i = 0; i < r->prefetches->len; i++) {
+		pending *p = r->prefetches->pdata[i];
+
+		g_free(p->key);
+		g_free(p);
+	}
+	g_ptr_array_free(r->prefetches, TRUE);
+	pf_dns_cache_free(r->cache);
 	g_mutex_clear(&r->lock);
 	g_cond_clear(&r->cond);
 	g_free(r);
@@ -344,190 +385,40 @@ classify(struct ub_result *res, const char *name, int rrtype, GString *why)
 	return res->havedata ? PF_DNS_OK : PF_DNS_NODATA;
 }
 
-/*
- * ub_resolve_free(), written out: what libunbound's own does (free() of
- * every part; canonname may be qname), here so that the copies below are
- * released by code the static analysers can see.
- */
-static void
-result_free(struct ub_result *res)
+void
+pf_dns_prefetch(pf_resolver *r, const char *name, int rrtype, int rrclass)
 {
-	if (res == NULL)
+	pending *p;
+	char *key;
+
+	if (r == NULL || name == NULL || *name == '\0' || strlen(name) > 253)
 		return;
-	free(res->qname);
-	if (res->canonname != res->qname)
-		free(res->canonname);
-	for (int i = 0; res->data && res->data[i]; i++)
-		free(res->data[i]);
-	free(res->data);
-	free(res->len);
-	free(res->answer_packet);
-	free(res->why_bogus);
-	free(res);
-}
-
-static char *
-xstrdup(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
-/*
- * A copy of an answer that ub_resolve_free() can release (malloc and
- * strdup, as libunbound allocates); NULL when memory runs out.
- */
-static struct ub_result *
-result_copy(const struct ub_result *in)
-{
-	struct ub_result *out = calloc(1, sizeof(*out));
-	int n = 0;
-
-	if (out == NULL)
-		return NULL;
-	*out = *in;
-	out->qname = xstrdup(in->qname);
-	out->canonname = xstrdup(in->canonname);
-	out->why_bogus = xstrdup(in->why_bogus);
-	out->data = NULL;
-	out->len = NULL;
-	out->answer_packet = NULL;
-	while (in->data && in->data[n])
-		n++;
-	out->data = calloc((size_t)n + 1, sizeof(char *));
-	out->len = calloc((size_t)n + 1, sizeof(int));
-	if (out->data == NULL || out->len == NULL)
-		goto fail;
-	for (int i = 0; i < n; i++) {
-		if ((out->data[i] = malloc((size_t)in->len[i] + 1)) == NULL)
-			goto fail;
-		memcpy(out->data[i], in->data[i], (size_t)in->len[i]);
-		out->data[i][in->len[i]] = '\0';
-		out->len[i] = in->len[i];
-	}
-	if (in->answer_packet && in->answer_len > 0) {
-		if ((out->answer_packet = malloc((size_t)in->answer_len)) ==
-		    NULL)
-			goto fail;
-		memcpy(out->answer_packet, in->answer_packet,
-		       (size_t)in->answer_len);
-	}
-	return out;
-fail:
-	result_free(out);
-	return NULL;
-}
-
-static void
-cached_free(gpointer p)
-{
-	cached *c = p;
-
-	result_free(c->result);
-	g_free(c->why);
-	g_free(c);
-}
-
-typedef enum { CACHE_MISS, CACHE_ANSWER, CACHE_FAILURE } cache_hit;
-
-/*
- * An answer (*res, a copy) or a held failure (its reason appended to
- * why) for key.  An expired answer is dropped; an expired failure stays
- * until the lookup is done again, which needs its hold to double.
- */
-static cache_hit
-cache_get(pf_resolver *r, const char *key, struct ub_result **res,
-	  GString *why)
-{
-	cache_hit hit = CACHE_MISS;
-	gint64 now = g_get_monotonic_time();
-	cached *c;
-
-	*res = NULL;
-	g_mutex_lock(&r->cache_lock);
-	if (r->cache && (c = g_hash_table_lookup(r->cache, key)) != NULL) {
-		if (c->expires <= now) {
-			if (c->result)
-				g_hash_table_remove(r->cache, key);
-		} else if (c->result) {
-			if ((*res = result_copy(c->result)) != NULL)
-				hit = CACHE_ANSWER;
-		} else {
-			g_string_append_printf(why, "%s (%.1f s ago; a failed "
-			    "lookup is held %.0f s before it is asked again, "
-			    "RFC 9520)", c->why,
-			    (double)(now - c->failed) / G_USEC_PER_SEC,
-			    c->hold_ms / 1000.0);
-			hit = CACHE_FAILURE;
-		}
-	}
-	g_mutex_unlock(&r->cache_lock);
-	return hit;
-}
-
-/* With cache_lock held: key -> c, replacing what was there. */
-static void
-cache_store(pf_resolver *r, const char *key, cached *c)
-{
-	if (r->cache == NULL)
-		r->cache = g_hash_table_new_full(g_str_hash, g_str_equal,
-						 g_free, cached_free);
-	if (g_hash_table_size(r->cache) >= PF_DNS_CACHE_MAX)
-		g_hash_table_remove_all(r->cache);
-	g_hash_table_replace(r->cache, g_strdup(key), c);
-}
-
-static void
-cache_put(pf_resolver *r, const char *key, const struct ub_result *res)
-{
-	cached *c;
-
-	if (res->ttl <= 0) {		/* a held failure ends all the same */
-		g_mutex_lock(&r->cache_lock);
-		if (r->cache)
-			g_hash_table_remove(r->cache, key);
-		g_mutex_unlock(&r->cache_lock);
+	key = g_strdup_printf("%d/%d/%s", rrtype, rrclass, name);
+	if (pf_dns_cache_has(r->cache, key)) {
+		g_free(key);
 		return;
 	}
-	c = g_new0(cached, 1);
-	if ((c->result = result_copy(res)) == NULL) {
-		g_free(c);
+	p = g_new0(pending, 1);
+	p->r = r;
+	p->key = key;
+	g_mutex_lock(&r->lock);
+	if (r->prefetches->len >= PF_DNS_PREFETCH_MAX) {
+		g_mutex_unlock(&r->lock);
+		g_free(key);
+		g_free(p);
 		return;
 	}
-	c->expires = g_get_monotonic_time() + (gint64)res->ttl * G_USEC_PER_SEC;
-	g_mutex_lock(&r->cache_lock);
-	cache_store(r, key, c);
-	g_mutex_unlock(&r->cache_lock);
-}
-
-/*
- * Hold the failure of key (reason why): hold_ms, or twice the last hold
- * when the lookup fails again within PF_DNS_HOLD_MAX_MS of its end.
- */
-static void
-cache_put_failure(pf_resolver *r, const char *key, const char *why)
-{
-	gint64 now = g_get_monotonic_time();
-	unsigned hold = r->hold_ms;
-	cached *c, *old;
-
-	g_mutex_lock(&r->cache_lock);
-	old = r->cache ? g_hash_table_lookup(r->cache, key) : NULL;
-	if (old && old->result)
-		old = NULL;		/* an answer: no hold to go on from */
-	if (old && now < old->expires) {
-		/* a lookup asked before the hold began: one hold, not two */
-		g_mutex_unlock(&r->cache_lock);
-		return;
+	/* listed first: another thread's ub_process() may answer it at once */
+	g_ptr_array_add(r->prefetches, p);
+	g_mutex_unlock(&r->lock);
+	if (ub_resolve_async(r->ctx, name, rrtype, rrclass, p, on_answer,
+			     &p->async_id) != 0) {	/* no callback comes */
+		g_mutex_lock(&r->lock);
+		(void)g_ptr_array_remove_fast(r->prefetches, p);
+		g_mutex_unlock(&r->lock);
+		g_free(key);
+		g_free(p);
 	}
-	if (old && now - old->expires < (gint64)PF_DNS_HOLD_MAX_MS * 1000)
-		hold = MIN(old->hold_ms * 2, PF_DNS_HOLD_MAX_MS);
-	c = g_new0(cached, 1);
-	c->why = g_strdup(why);
-	c->failed = now;
-	c->hold_ms = hold;
-	c->expires = now + (gint64)hold * 1000;
-	cache_store(r, key, c);
-	g_mutex_unlock(&r->cache_lock);
 }
 
 pf_dns_status
@@ -541,7 +432,7 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 	g_autofree char *key = NULL;
 	size_t why0 = why->len;		/* this lookup's reason from here */
 	char t[16];
-	cache_hit hit;
+	pf_dns_cache_hit hit;
 
 	*res = NULL;
 	if (r == NULL) {
@@ -555,11 +446,12 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 	g_atomic_int_inc(&r->lookups);
 	pf_metrics_dns(PF_METRICS_DNS_LOOKUP);
 	key = g_strdup_printf("%d/%d/%s", rrtype, rrclass, name);
-	if ((hit = cache_get(r, key, res, why)) != CACHE_MISS) {
+	if ((hit = pf_dns_cache_get(r->cache, key, res, why)) !=
+	    PF_DNS_CACHE_MISS) {
 		g_atomic_int_inc(&r->hits);
 		pf_metrics_dns(PF_METRICS_DNS_CACHE_HIT);
 		/* an answer reads as when it was cached: never a tempfail */
-		return hit == CACHE_ANSWER ? classify(*res, name, rrtype, why) :
+		return hit == PF_DNS_CACHE_ANSWER ? classify(*res, name, rrtype, why) :
 		    PF_DNS_TEMPFAIL;
 	}
 	p = g_new0(pending, 1);
@@ -584,7 +476,8 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 		pf_metrics_dns(PF_METRICS_DNS_TIMEOUT);
 		g_string_append_printf(why, "lookup of %s %s timed out after "
 		    "%u ms", pf_dns_type_name(rrtype, t), name, r->timeout_ms);
-		cache_put_failure(r, key, why->str + why0);
+		pf_dns_cache_put_failure(r->cache, key, why->str + why0,
+		    r->hold_ms);
 		return PF_DNS_TEMPFAIL;
 	}
 	g_mutex_unlock(&r->lock);
@@ -599,7 +492,8 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 		pf_metrics_dns(PF_METRICS_DNS_FAILURE);
 		g_string_append_printf(why, "lookup of %s %s failed: %s",
 		    pf_dns_type_name(rrtype, t), name, ub_strerror(p->err));
-		cache_put_failure(r, key, why->str + why0);
+		pf_dns_cache_put_failure(r->cache, key, why->str + why0,
+		    r->hold_ms);
 		ub_resolve_free(p->result);
 		g_free(p);
 		return PF_DNS_TEMPFAIL;
@@ -607,10 +501,11 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 	st = classify(p->result, name, rrtype, why);
 	if (st == PF_DNS_TEMPFAIL) {
 		pf_metrics_dns(PF_METRICS_DNS_FAILURE);
-		cache_put_failure(r, key, why->str + why0);
+		pf_dns_cache_put_failure(r->cache, key, why->str + why0,
+		    r->hold_ms);
 		ub_resolve_free(p->result);
 	} else {
-		cache_put(r, key, p->result);
+		pf_dns_cache_put(r->cache, key, p->result);
 		*res = p->result;
 	}
 	g_free(p);
@@ -627,7 +522,7 @@ pf_dns_txt(pf_resolver *r, const char *name, GPtrArray **out, GString *why)
 	*out = NULL;
 	st = pf_dns_query(r, name, 16 /* TXT */, 1 /* IN */, &res, why);
 	if (st != PF_DNS_OK) {
-		result_free(res);	/* libunbound's or a cached copy */
+		pf_dns_result_free(res);	/* libunbound's or a copy */
 		return st;
 	}
 	txt = g_ptr_array_new_with_free_func(g_free);
@@ -647,7 +542,7 @@ pf_dns_txt(pf_resolver *r, const char *name, GPtrArray **out, GString *why)
 		/* stops at an embedded NUL, as documented */
 		g_ptr_array_add(txt, g_string_free(s, FALSE));
 	}
-	result_free(res);	/* libunbound's or a cached copy */
+	pf_dns_result_free(res);	/* libunbound's or a copy */
 	if (txt->len == 0) {
 		g_ptr_array_unref(txt);
 		return PF_DNS_NODATA;

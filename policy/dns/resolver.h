@@ -13,6 +13,8 @@
  *	pf_dns_status pf_dns_query(pf_resolver *r, const char *name,
  *				   int rrtype, int rrclass,
  *				   struct ub_result **res, GString *why);
+ *	void pf_dns_prefetch(pf_resolver *r, const char *name, int rrtype,
+ *			     int rrclass);
  *	const char *pf_dns_status_name(pf_dns_status st);
  *	const char *pf_dns_type_name(int rrtype, char buf[16]);
  *	int pf_dns_type_number(const char *name);
@@ -50,6 +52,16 @@
  *	pf_dns_query() gives the raw libunbound result for any type; the
  *	caller frees *res with ub_resolve_free(); *res is NULL on
  *	PF_DNS_TEMPFAIL.
+ *
+ *	pf_dns_prefetch() starts a lookup that a check will ask for later
+ *	and returns at once: when its answer comes (to whichever thread next
+ *	runs libunbound's results) it goes into the cache, where the later
+ *	pf_dns_query() finds it; asked before it came, libunbound joins the
+ *	two to the one query in flight.  A failure is not kept: the later
+ *	lookup meets it, reports it and holds it.  Nothing is started for a
+ *	name already cached (answer or held failure), nor past
+ *	PF_DNS_PREFETCH_MAX (256) prefetches in flight.  Not counted by
+ *	pf_resolver_queries_sent().
  *
  *	pf_resolver_queries_sent() counts every lookup asked of the
  *	resolver; pf_resolver_cache_hits() those answered from its own cache
@@ -106,6 +118,8 @@ pf_dns_status pf_dns_txt(pf_resolver *r, const char *name, GPtrArray **out,
 			 GString *why);
 pf_dns_status pf_dns_query(pf_resolver *r, const char *name, int rrtype,
 			   int rrclass, struct ub_result **res, GString *why);
+void pf_dns_prefetch(pf_resolver *r, const char *name, int rrtype,
+		     int rrclass);
 const char *pf_dns_status_name(pf_dns_status st);
 const char *pf_dns_type_name(int rrtype, char buf[16]);
 int pf_dns_type_number(const char *name);
