@@ -290,8 +290,9 @@ temperror_result(pf_message *msg, const char *from, const outcome *o)
 	return r;
 }
 
+/* The DMARC decision for from (the From domain, taken; NULL: none). */
 static void
-dmarc_evaluate(pf_message *msg)
+dmarc_evaluate(pf_message *msg, char *from)
 {
 	dmarc_state *st = g_new0(dmarc_state, 1);
 	pf_dmarc_model m = (pf_dmarc_model)msg->cfg->dmarc.model;
@@ -302,7 +303,7 @@ dmarc_evaluate(pf_message *msg)
 	char *differs;
 
 	msg->state[PF_CHECK_DMARC] = st;
-	if ((st->from_domain = pf_from_domain(msg)) == NULL)
+	if ((st->from_domain = from) == NULL)
 		return;		/* the From check reports why */
 	c = pf_dmarc_ctx_new(pf_config_resolver(msg->cfg), psl_of(msg->cfg));
 	evaluate(msg, c, m, st->from_domain, &mine);
@@ -385,18 +386,18 @@ add_auth_results(pf_message *msg)
 static void
 dmarc_prefetch(pf_message *msg)
 {
-	char *from = pf_from_domain(msg), *name;
+	dmarc_state *st = g_new0(dmarc_state, 1);
+	char *name;
 
-	if (from == NULL)
+	dmarc_state_free(msg->state[PF_CHECK_DMARC]);
+	msg->state[PF_CHECK_DMARC] = st;
+	/* kept for the end of the message: the headers do not change */
+	if ((st->from_domain = pf_from_domain(msg)) == NULL)
 		return;
-	name = g_ascii_strdown(from, -1);	/* as pf_dmarc_ask() asks */
-	g_free(from);
-	from = name;
-	name = g_strconcat("_dmarc.", from, NULL);
+	name = g_strconcat("_dmarc.", st->from_domain, NULL);	/* lower case */
 	pf_dns_prefetch(pf_config_resolver(msg->cfg), name, 16 /* TXT */,
 			1 /* IN */);
 	g_free(name);
-	g_free(from);
 }
 
 static void
@@ -408,9 +409,12 @@ dmarc_run(pf_message *msg, pf_stage stage)
 	if (stage == PF_STAGE_EOH) {
 		dmarc_prefetch(msg);
 	} else if (stage == PF_STAGE_EOM) {
-		dmarc_state_free(msg->state[PF_CHECK_DMARC]);
+		dmarc_state *old = msg->state[PF_CHECK_DMARC];
+		char *from = old ? g_steal_pointer(&old->from_domain) : NULL;
+
+		dmarc_state_free(old);
 		msg->state[PF_CHECK_DMARC] = NULL;
-		dmarc_evaluate(msg);
+		dmarc_evaluate(msg, from ? from : pf_from_domain(msg));
 	} else if (stage == PF_STAGE_FINAL && msg->cfg->dmarc.auth_results) {
 		add_auth_results(msg);
 	}
