@@ -410,11 +410,13 @@ dmarc_run(pf_message *msg, pf_stage stage)
 		dmarc_prefetch(msg);
 	} else if (stage == PF_STAGE_EOM) {
 		dmarc_state *old = msg->state[PF_CHECK_DMARC];
-		char *from = old ? g_steal_pointer(&old->from_domain) : NULL;
+		/* read at EOH (NULL: no usable From); else read now */
+		char *from = old ? g_steal_pointer(&old->from_domain) :
+		    pf_from_domain(msg);
 
 		dmarc_state_free(old);
 		msg->state[PF_CHECK_DMARC] = NULL;
-		dmarc_evaluate(msg, from ? from : pf_from_domain(msg));
+		dmarc_evaluate(msg, from);
 	} else if (stage == PF_STAGE_FINAL && msg->cfg->dmarc.auth_results) {
 		add_auth_results(msg);
 	}

@@ -132,19 +132,19 @@ cached_free(gpointer p)
  * until the lookup is done again, which needs its hold to double.
  */
 pf_dns_cache_hit
-pf_dns_cache_get(pf_dns_cache *r, const char *key, struct ub_result **res,
-	  GString *why)
+pf_dns_cache_get(pf_dns_cache *dc, const char *key, struct ub_result **res,
+		 GString *why)
 {
 	pf_dns_cache_hit hit = PF_DNS_CACHE_MISS;
 	gint64 now = g_get_monotonic_time();
 	cached *c;
 
 	*res = NULL;
-	g_mutex_lock(&r->lock);
-	if (r->table && (c = g_hash_table_lookup(r->table, key)) != NULL) {
+	g_mutex_lock(&dc->lock);
+	if (dc->table && (c = g_hash_table_lookup(dc->table, key)) != NULL) {
 		if (c->expires <= now) {
 			if (c->result)
-				g_hash_table_remove(r->table, key);
+				g_hash_table_remove(dc->table, key);
 		} else if (c->result) {
 			if ((*res = result_copy(c->result)) != NULL)
 				hit = PF_DNS_CACHE_ANSWER;
@@ -157,33 +157,33 @@ pf_dns_cache_get(pf_dns_cache *r, const char *key, struct ub_result **res,
 			hit = PF_DNS_CACHE_FAILURE;
 		}
 	}
-	g_mutex_unlock(&r->lock);
+	g_mutex_unlock(&dc->lock);
 	return hit;
 }
 
-/* With cache_lock held: key -> c, replacing what was there. */
+/* With dc->lock held: key -> c, replacing what was there. */
 static void
-cache_store(pf_dns_cache *r, const char *key, cached *c)
+cache_store(pf_dns_cache *dc, const char *key, cached *c)
 {
-	if (r->table == NULL)
-		r->table = g_hash_table_new_full(g_str_hash, g_str_equal,
+	if (dc->table == NULL)
+		dc->table = g_hash_table_new_full(g_str_hash, g_str_equal,
 						 g_free, cached_free);
-	if (g_hash_table_size(r->table) >= r->max)
-		g_hash_table_remove_all(r->table);
-	g_hash_table_replace(r->table, g_strdup(key), c);
+	if (g_hash_table_size(dc->table) >= dc->max)
+		g_hash_table_remove_all(dc->table);
+	g_hash_table_replace(dc->table, g_strdup(key), c);
 }
 
 void
-pf_dns_cache_put(pf_dns_cache *r, const char *key,
+pf_dns_cache_put(pf_dns_cache *dc, const char *key,
 		 const struct ub_result *res)
 {
 	cached *c;
 
 	if (res->ttl <= 0) {		/* a held failure ends all the same */
-		g_mutex_lock(&r->lock);
-		if (r->table)
-			g_hash_table_remove(r->table, key);
-		g_mutex_unlock(&r->lock);
+		g_mutex_lock(&dc->lock);
+		if (dc->table)
+			g_hash_table_remove(dc->table, key);
+		g_mutex_unlock(&dc->lock);
 		return;
 	}
 	c = g_new0(cached, 1);
@@ -192,26 +192,26 @@ pf_dns_cache_put(pf_dns_cache *r, const char *key,
 		return;
 	}
 	c->expires = g_get_monotonic_time() + (gint64)res->ttl * G_USEC_PER_SEC;
-	g_mutex_lock(&r->lock);
-	cache_store(r, key, c);
-	g_mutex_unlock(&r->lock);
+	g_mutex_lock(&dc->lock);
+	cache_store(dc, key, c);
+	g_mutex_unlock(&dc->lock);
 }
 
 void
-pf_dns_cache_put_failure(pf_dns_cache *r, const char *key, const char *why,
+pf_dns_cache_put_failure(pf_dns_cache *dc, const char *key, const char *why,
 			 unsigned hold_ms)
 {
 	gint64 now = g_get_monotonic_time();
 	unsigned hold = hold_ms;
 	cached *c, *old;
 
-	g_mutex_lock(&r->lock);
-	old = r->table ? g_hash_table_lookup(r->table, key) : NULL;
+	g_mutex_lock(&dc->lock);
+	old = dc->table ? g_hash_table_lookup(dc->table, key) : NULL;
 	if (old && old->result)
 		old = NULL;		/* an answer: no hold to go on from */
 	if (old && now < old->expires) {
 		/* a lookup asked before the hold began: one hold, not two */
-		g_mutex_unlock(&r->lock);
+		g_mutex_unlock(&dc->lock);
 		return;
 	}
 	if (old && now - old->expires < (gint64)PF_DNS_HOLD_MAX_MS * 1000)
@@ -221,19 +221,19 @@ pf_dns_cache_put_failure(pf_dns_cache *r, const char *key, const char *why,
 	c->failed = now;
 	c->hold_ms = hold;
 	c->expires = now + (gint64)hold * 1000;
-	cache_store(r, key, c);
-	g_mutex_unlock(&r->lock);
+	cache_store(dc, key, c);
+	g_mutex_unlock(&dc->lock);
 }
 
 bool
-pf_dns_cache_has(pf_dns_cache *r, const char *key)
+pf_dns_cache_has(pf_dns_cache *dc, const char *key)
 {
 	cached *c;
 	bool has;
 
-	g_mutex_lock(&r->lock);
-	has = r->table && (c = g_hash_table_lookup(r->table, key)) != NULL &&
+	g_mutex_lock(&dc->lock);
+	has = dc->table && (c = g_hash_table_lookup(dc->table, key)) != NULL &&
 	    c->expires > g_get_monotonic_time();
-	g_mutex_unlock(&r->lock);
+	g_mutex_unlock(&dc->lock);
 	return has;
 }

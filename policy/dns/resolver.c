@@ -385,29 +385,42 @@ classify(struct ub_result *res, const char *name, int rrtype, GString *why)
 	return res->havedata ? PF_DNS_OK : PF_DNS_NODATA;
 }
 
+/* A name a lookup may ask for: not empty, at most 253 octets. */
+static bool
+name_ok(const char *name)
+{
+	return name != NULL && *name != '\0' && strlen(name) <= 253;
+}
+
+/* The cache's key for a lookup: pf_dns_prefetch() must make query's. */
+static char *
+cache_key(const char *name, int rrtype, int rrclass)
+{
+	return g_strdup_printf("%d/%d/%s", rrtype, rrclass, name);
+}
+
 void
 pf_dns_prefetch(pf_resolver *r, const char *name, int rrtype, int rrclass)
 {
 	pending *p;
 	char *key;
 
-	if (r == NULL || name == NULL || *name == '\0' || strlen(name) > 253)
+	if (r == NULL || !name_ok(name))
 		return;
-	key = g_strdup_printf("%d/%d/%s", rrtype, rrclass, name);
+	key = cache_key(name, rrtype, rrclass);
 	if (pf_dns_cache_has(r->cache, key)) {
+		g_free(key);
+		return;
+	}
+	g_mutex_lock(&r->lock);
+	if (r->prefetches->len >= PF_DNS_PREFETCH_MAX) {
+		g_mutex_unlock(&r->lock);
 		g_free(key);
 		return;
 	}
 	p = g_new0(pending, 1);
 	p->r = r;
 	p->key = key;
-	g_mutex_lock(&r->lock);
-	if (r->prefetches->len >= PF_DNS_PREFETCH_MAX) {
-		g_mutex_unlock(&r->lock);
-		g_free(key);
-		g_free(p);
-		return;
-	}
 	/* listed first: another thread's ub_process() may answer it at once */
 	g_ptr_array_add(r->prefetches, p);
 	g_mutex_unlock(&r->lock);
@@ -439,20 +452,20 @@ pf_dns_query(pf_resolver *r, const char *name, int rrtype, int rrclass,
 		g_string_append(why, "no resolver configured");
 		return PF_DNS_TEMPFAIL;
 	}
-	if (name == NULL || *name == '\0' || strlen(name) > 253) {
+	if (!name_ok(name)) {
 		g_string_append(why, "invalid domain name");
 		return PF_DNS_NXDOMAIN;
 	}
 	g_atomic_int_inc(&r->lookups);
 	pf_metrics_dns(PF_METRICS_DNS_LOOKUP);
-	key = g_strdup_printf("%d/%d/%s", rrtype, rrclass, name);
+	key = cache_key(name, rrtype, rrclass);
 	if ((hit = pf_dns_cache_get(r->cache, key, res, why)) !=
 	    PF_DNS_CACHE_MISS) {
 		g_atomic_int_inc(&r->hits);
 		pf_metrics_dns(PF_METRICS_DNS_CACHE_HIT);
 		/* an answer reads as when it was cached: never a tempfail */
-		return hit == PF_DNS_CACHE_ANSWER ? classify(*res, name, rrtype, why) :
-		    PF_DNS_TEMPFAIL;
+		return hit == PF_DNS_CACHE_ANSWER ?
+		    classify(*res, name, rrtype, why) : PF_DNS_TEMPFAIL;
 	}
 	p = g_new0(pending, 1);
 	p->r = r;
