@@ -147,6 +147,17 @@ def clean(d):
                   "русский текст.\n" + LOREM, charset="utf-8")
     write(d + "/utf8.eml", m)
 
+    # an MZ whose e_lfanew points past the first 4 KB at no PE signature:
+    # not a program, which only reading that far can tell
+    far = bytearray(0x5000)
+    far[0:2] = b"MZ"
+    struct.pack_into("<I", far, 0x3c, 0x3000)
+    m = base("Measurements")
+    m.set_content("The raw export is attached.\n")
+    m.add_attachment(bytes(far), maintype="application",
+                     subtype="octet-stream", filename="export.dat")
+    write(d + "/mz-data.eml", m)
+
     m = base("Log export")
     line = "2024-03-01T09:30:00Z host app[123]: request served in 12 ms\n"
     m.set_content(line * (1024 * 1024 // len(line)))
@@ -213,6 +224,19 @@ def bad(d):
     msg("attach.executable-content",
         lambda m: (with_text(m), att(m, bytes(0x8001) + b"CD001" + bytes(100),
                                      "photos.dat")), "iso")
+    # the PE signature past the first 4 KB; an ISO whose first bytes
+    # look like a zip archive's is still an ISO
+    far_pe = bytearray(0x5000)
+    far_pe[0:2] = b"MZ"
+    struct.pack_into("<I", far_pe, 0x3c, 0x3000)
+    far_pe[0x3000:0x3004] = b"PE\0\0"
+    msg("attach.executable-content",
+        lambda m: (with_text(m), att(m, bytes(far_pe), "photo.jpg", "image",
+                                     "jpeg")), "pe-far")
+    msg("attach.executable-content",
+        lambda m: (with_text(m), att(m, b"PK\003\004" + bytes(0x8001 - 4) +
+                                     b"CD001" + bytes(100), "photos.dat")),
+        "iso-behind-zip")
     msg("attach.executable-content",
         lambda m: (with_text(m), att(m, bytes([0x4c, 0, 0, 0, 1, 0x14, 2, 0])
                                      + bytes(60), "shortcut.dat")), "lnk")

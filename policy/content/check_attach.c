@@ -118,6 +118,9 @@ static const char *const decoy_extensions[] = {
 	"html", "eml", "xml", "json",
 };
 
+#define SNIFF_NEAR ((gsize)4096)	/* holds all but these two: */
+#define ISO_MAGIC_END ((gsize)0x8006)	/* "CD001" at 0x8001 */
+
 static bool
 has_prefix(const guint8 *p, size_t len, const void *magic, size_t mlen,
 	   size_t off)
@@ -125,8 +128,14 @@ has_prefix(const guint8 *p, size_t len, const void *magic, size_t mlen,
 	return len >= off + mlen && memcmp(p + off, magic, mlen) == 0;
 }
 
+/*
+ * What the first bytes of a content are.  *more is set when more bytes
+ * than c holds could change the answer: an MZ whose PE signature lies
+ * beyond them, or an answer checked after an ISO 9660's magic, which
+ * lies beyond them.
+ */
 static sniff
-sniff_content(const GByteArray *c)
+sniff_content(const GByteArray *c, bool *more)
 {
 	const guint8 *p = c->data;
 	size_t len = c->len;
@@ -145,8 +154,10 @@ sniff_content(const GByteArray *c)
 
 			if (off <= len - 4 && memcmp(p + off, "PE\0\0", 4) == 0)
 				return SNIFF_PE;
-			if (off > len - 4)
+			if (off > len - 4) {
+				*more = true;
 				return SNIFF_PE;	/* cut: trust MZ */
+			}
 			return SNIFF_NONE;
 		}
 		return len >= 2 ? SNIFF_PE : SNIFF_NONE;
@@ -160,6 +171,7 @@ sniff_content(const GByteArray *c)
 		return SNIFF_LNK;
 	if (has_prefix(p, len, "CD001", 5, 0x8001))
 		return SNIFF_ISO;
+	*more = len < ISO_MAGIC_END;	/* an ISO's may lie beyond */
 	if (has_prefix(p, len, "#!", 2, 0))
 		return SNIFF_SCRIPT;
 	if (has_prefix(p, len, "PK\003\004", 4, 0))
@@ -171,6 +183,30 @@ sniff_content(const GByteArray *c)
 	if (has_prefix(p, len, "ustar", 5, 257))
 		return SNIFF_TAR;
 	return SNIFF_NONE;
+}
+
+/*
+ * What a part's content is, decoding as little of it as that takes: the
+ * first SNIFF_NEAR bytes hold every magic number but the two above, and
+ * more is decoded only when it exists and can change the answer: up to
+ * PF_MIME_HEAD for a far PE signature, up to ISO_MAGIC_END for an ISO,
+ * which only fits in a content sent at least that long (decoding never
+ * lengthens).  The answer is the one the whole PF_MIME_HEAD gives.
+ */
+static sniff
+sniff_part(pf_mime_part *part)
+{
+	const GByteArray *c = pf_mime_part_head(part, SNIFF_NEAR);
+	bool more = false;
+	sniff s = sniff_content(c, &more);
+
+	if (more && c->len >= SNIFF_NEAR && (s == SNIFF_PE ||
+	    pf_mime_part_encoded_length(part) >= ISO_MAGIC_END)) {
+		more = false;
+		s = sniff_content(pf_mime_part_head(part, s == SNIFF_PE ?
+		    PF_MIME_HEAD : ISO_MAGIC_END), &more);
+	}
+	return s;
 }
 
 /*
@@ -412,7 +448,6 @@ examine(attach_run *ar, pf_mime_part *part)
 {
 	const char *rule = part->filename ? name_rule(ar->ac, part->filename) :
 	    NULL;
-	const GByteArray *c;
 	sniff s;
 	pf_result *r;
 
@@ -422,8 +457,7 @@ examine(attach_run *ar, pf_mime_part *part)
 	}
 	if (!GMIME_IS_PART(part->object))
 		return;
-	c = pf_mime_part_head(part);	/* types need the first bytes only */
-	s = sniff_content(c);
+	s = sniff_part(part);
 	/* a #! script is only hidden when it claims not to be text */
 	if (s == SNIFF_SCRIPT && strncmp(part->type, "text/", 5) == 0)
 		s = SNIFF_NONE;

@@ -385,16 +385,36 @@ pf_mime_part_content(pf_mime_part *part)
 	return part->content;
 }
 
-/* The first PF_MIME_HEAD decoded bytes, for sniffing types. */
+/* The first max (at most PF_MIME_HEAD) decoded bytes, for sniffing. */
 const GByteArray *
-pf_mime_part_head(pf_mime_part *part)
+pf_mime_part_head(pf_mime_part *part, gsize max)
 {
+	max = MIN(max, PF_MIME_HEAD);
 	if (part->content)
 		return part->content;	/* already whole: no second decode */
-	if (part->head == NULL)
-		part->head = part_bytes(part, true, PF_MIME_HEAD,
-		    &part->head_view);
+	if (part->head && (part->head_max >= max ||
+	    part->head->len < part->head_max))	/* enough, or all there is */
+		return part->head;
+	if (part->head && part->head != &part->head_view)
+		g_byte_array_free(part->head, TRUE);
+	part->head = part_bytes(part, true, max, &part->head_view);
+	part->head_max = max;
 	return part->head;
+}
+
+gsize
+pf_mime_part_encoded_length(const pf_mime_part *part)
+{
+	GMimeDataWrapper *w;
+	GMimeStream *src;
+	gint64 n;
+
+	if (!GMIME_IS_PART(part->object) ||
+	    (w = g_mime_part_get_content(GMIME_PART(part->object))) == NULL ||
+	    (src = g_mime_data_wrapper_get_stream(w)) == NULL)
+		return 0;
+	n = g_mime_stream_length(src);
+	return n < 0 ? G_MAXSIZE : (gsize)n;
 }
 
 const GByteArray *

@@ -5,7 +5,8 @@
  *	pf_mime *pf_mime_get(pf_message *msg);
  *	void pf_mime_free(pf_mime **mime);
  *	const GByteArray *pf_mime_part_content(pf_mime_part *part);
- *	const GByteArray *pf_mime_part_head(pf_mime_part *part);
+ *	const GByteArray *pf_mime_part_head(pf_mime_part *part, gsize max);
+ *	gsize pf_mime_part_encoded_length(const pf_mime_part *part);
  *	const GByteArray *pf_mime_part_raw(pf_mime_part *part);
  *	const char *pf_mime_part_text(pf_mime_part *part);
  *	const char *pf_mime_part_name(const pf_mime_part *part);
@@ -32,14 +33,20 @@
  *	were left out.  Leaf parts are listed in order in mime->parts with
  *	an id in IMAP style ("1", "2.1").
  *
- *	Decoded content (pf_mime_part_content), its first PF_MIME_HEAD
- *	bytes alone (pf_mime_part_head, for sniffing types without decoding
- *	a large attachment whole), the still-encoded content
+ *	Decoded content (pf_mime_part_content), its first max bytes alone
+ *	(pf_mime_part_head, at most PF_MIME_HEAD, for sniffing types
+ *	without decoding a large attachment whole; a later call for more
+ *	decodes again, the whole content when there is one is returned as
+ *	it is), the still-encoded content
  *	(pf_mime_part_raw) and UTF-8 text (pf_mime_part_text, text parts
  *	only, else NULL) are produced on first use and kept with the part;
  *	they belong to the parse.  Bytes that need no decoding are not
  *	copied: the three arrays then point into msg->body (a part's
  *	content stream is a memory stream over the body, see mime.c).
+ *	pf_mime_part_encoded_length() is the length of a leaf's content as
+ *	sent, without reading it: decoding never makes content longer, so
+ *	it bounds how much pf_mime_part_head() can return (G_MAXSIZE when
+ *	the stream cannot say, 0 for a part without content).
  *	pf_mime_part_name() describes a part for a reader: its file name
  *	when it has one, else its id and type.
  *
@@ -65,7 +72,8 @@ typedef struct pf_mime_part {
 	bool last;		/* may be cut by max_scan_size */
 	unsigned depth;
 	GByteArray *content;	/* decoded, on first use */
-	GByteArray *head;	/* decoded, first PF_MIME_HEAD bytes */
+	GByteArray *head;	/* decoded, first head_max bytes */
+	gsize head_max;
 	GByteArray *raw;	/* encoded, on first use */
 	/* what those point to when the bytes are read in place in the
 	 * body: data and len only, never given to g_byte_array_*() */
@@ -91,7 +99,8 @@ void pf_mime_free(pf_mime **mime);
 #define PF_MIME_HEAD ((gsize)64 * 1024)
 
 const GByteArray *pf_mime_part_content(pf_mime_part *part);
-const GByteArray *pf_mime_part_head(pf_mime_part *part);
+const GByteArray *pf_mime_part_head(pf_mime_part *part, gsize max);
+gsize pf_mime_part_encoded_length(const pf_mime_part *part);
 const GByteArray *pf_mime_part_raw(pf_mime_part *part);
 const char *pf_mime_part_text(pf_mime_part *part);
 const char *pf_mime_part_name(const pf_mime_part *part);
