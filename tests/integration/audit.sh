@@ -32,18 +32,30 @@ pf_postfix_cmd reload >/dev/null 2>&1
 sleep 1
 is "$(stat -c %a "$A" 2>/dev/null)" 640 "the audit log is created 0640 (umask 077 at start)"
 
-# rotate while the load runs: mv, then SIGUSR1 (the fifth time SIGHUP)
-( i=0; while [ $i -lt 30 ]; do
+# rotate while the load runs: mv, then SIGUSR1 (the fifth time SIGHUP),
+# six times 0.2 s apart; the load goes on in batches of N messages until
+# the rotations are done, so that a fast machine, which sends one batch
+# in well under a second, still rotates under load
+( r=0; i=0; while [ $r -lt 6 ] && [ $i -lt 50 ]; do
 	sleep 0.2
 	i=$((i + 1))
 	[ -e "$A" ] || continue
-	mv "$A" "$A.$i"
-	if [ $i = 5 ]; then kill -HUP "$MPID"; else kill -USR1 "$MPID"; fi || exit 0
+	r=$((r + 1))
+	mv "$A" "$A.$r"
+	if [ $r = 5 ]; then kill -HUP "$MPID"; else kill -USR1 "$MPID"; fi || exit 0
 done ) &
 rot=$!
-smtp-source -s "$SESS" -m "$N" -l 2048 -f alice@example.com -t bob@example.org \
-	127.0.0.1:"$PF_SMTP_PORT" > "$PF_TMP/source.log" 2>&1
-is "$?" 0 "smtp-source: $N messages in $SESS sessions"
+sent=0 src=0
+while :; do
+	smtp-source -s "$SESS" -m "$N" -l 2048 -f alice@example.com \
+		-t bob@example.org 127.0.0.1:"$PF_SMTP_PORT" \
+		>> "$PF_TMP/source.log" 2>&1 || src=1
+	sent=$((sent + N))
+	kill -0 "$rot" 2>/dev/null || break
+	[ "$sent" -lt $((N * 20)) ] || break
+done
+is "$src" 0 "smtp-source: $sent messages in batches of $N over $SESS sessions"
+N=$sent
 pf_sink_wait "$N" 120
 kill "$rot" 2>/dev/null; wait "$rot" 2>/dev/null
 sleep 1
