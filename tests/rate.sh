@@ -211,7 +211,12 @@ done
 like "$(cat "$T/d.log")" 'answering again' "after SIGCONT D uses Redis again"
 ( seq_through d bulk 3000 > "$T/load.out" ) &
 load=$!
-sleep 0.3
+# kill it once the load is under way (a fixed wait let a fast machine
+# finish all 3000 first)
+for _ in $(seq 1 500); do
+	[ "$(grep -c 'auth=bulk' "$T/d.log")" -ge 20 ] && break
+	sleep 0.02
+done
 kill -9 "$(cat "$T/redis.pid")"; rm -f "$T/redis.pid"
 t0=$(date +%s)
 wait $load
