@@ -201,11 +201,9 @@ sniff_part(pf_mime_part *part)
 	sniff s = sniff_content(c, &more);
 
 	if (more && c->len >= SNIFF_NEAR && (s == SNIFF_PE ||
-	    pf_mime_part_encoded_length(part) >= ISO_MAGIC_END)) {
-		more = false;
+	    pf_mime_part_encoded_length(part) >= ISO_MAGIC_END))
 		s = sniff_content(pf_mime_part_head(part, s == SNIFF_PE ?
 		    PF_MIME_HEAD : ISO_MAGIC_END), &more);
-	}
 	return s;
 }
 

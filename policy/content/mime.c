@@ -324,6 +324,19 @@ part_in_place(GMimeStream *src, gsize max, GByteArray *view)
 	return view;
 }
 
+/* A leaf's content as sent and its wrapper, or NULL when it has none. */
+static GMimeStream *
+part_stream(const pf_mime_part *part, GMimeDataWrapper **wrapper)
+{
+	GMimeDataWrapper *w;
+
+	if (!GMIME_IS_PART(part->object) ||
+	    (w = g_mime_part_get_content(GMIME_PART(part->object))) == NULL)
+		return NULL;
+	*wrapper = w;
+	return g_mime_data_wrapper_get_stream(w);
+}
+
 /*
  * At most max bytes of a leaf's content, decoded through GMime's own
  * filter for its Content-Transfer-Encoding (as g_mime_data_wrapper_
@@ -342,9 +355,7 @@ part_bytes(const pf_mime_part *part, bool decode, gsize max,
 	char buf[8192];
 	gssize n;
 
-	if (!GMIME_IS_PART(part->object) ||
-	    (w = g_mime_part_get_content(GMIME_PART(part->object))) == NULL ||
-	    (src = g_mime_data_wrapper_get_stream(w)) == NULL)
+	if ((src = part_stream(part, &w)) == NULL)
 		return g_byte_array_new();
 	enc = g_mime_data_wrapper_get_encoding(w);
 	decode = decode && (enc == GMIME_CONTENT_ENCODING_BASE64 ||
@@ -409,9 +420,7 @@ pf_mime_part_encoded_length(const pf_mime_part *part)
 	GMimeStream *src;
 	gint64 n;
 
-	if (!GMIME_IS_PART(part->object) ||
-	    (w = g_mime_part_get_content(GMIME_PART(part->object))) == NULL ||
-	    (src = g_mime_data_wrapper_get_stream(w)) == NULL)
+	if ((src = part_stream(part, &w)) == NULL)
 		return 0;
 	n = g_mime_stream_length(src);
 	return n < 0 ? G_MAXSIZE : (gsize)n;
