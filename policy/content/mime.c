@@ -222,10 +222,46 @@ message_stream_type(void)
 	return (GType)type;
 }
 
-/* The headers as the parser wants them ("Name: value" lines, CRLF), then
+/*
+ * The top-level fields the parse needs: the Content-* fields and
+ * MIME-Version shape the tree, and check_text reads Subject through it.
+ * The others (Received, From, DKIM-Signature, ...) change nothing that is
+ * read from the parse, and each costs GMime an object, some an address
+ * or a date parse: they are left out.
+ */
+static bool
+parse_wants(const char *name)
+{
+	return g_ascii_strncasecmp(name, "Content-", 8) == 0 ||
+	    g_ascii_strcasecmp(name, "MIME-Version") == 0 ||
+	    g_ascii_strcasecmp(name, "Subject") == 0;
+}
+
+/*
+ * Whether GMime takes a field as one field: a name it accepts (no blank,
+ * control or colon: see gmime-parser.c) and a value whose every line
+ * after the first continues it.  Any other changes how GMime reads the
+ * fields after it (a refused first field fails the parse, a line that
+ * does not continue starts a field or ends them), so leaving fields out
+ * is safe only when every field is plain.
+ */
+static bool
+field_plain(const pf_header *hd)
+{
+	for (const unsigned char *p = (const unsigned char *)hd->name; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || *p == ':')
+			return false;
+	for (const char *p = hd->value; (p = strchr(p, '\n')) != NULL; p++)
+		if (p[1] != ' ' && p[1] != '\t')
+			return false;
+	return true;
+}
+
+/* The headers as the parser wants them ("Name: value" lines, CRLF): only
+ * those parse_wants() unless all, or unless a field is not plain; then
  * the kept body, which is not copied. */
 static GMimeStream *
-message_stream(const pf_message *msg)
+message_stream(const pf_message *msg, bool all)
 {
 	GString *h = g_string_sized_new(msg->header_bytes + 2);
 	PfMessageStream *ms = g_object_new(message_stream_type(), NULL);
@@ -234,10 +270,15 @@ message_stream(const pf_message *msg)
 	GByteArray *ha;
 
 	g_mime_stream_construct(cat, 0, -1);	/* as g_mime_stream_cat_new() */
+	for (guint i = 0; i < msg->headers->len && !all; i++) {
+		const pf_header *hd = &g_array_index(msg->headers, pf_header, i);
+
+		all = *hd->name != '\0' && !field_plain(hd);
+	}
 	for (guint i = 0; i < msg->headers->len; i++) {
 		const pf_header *hd = &g_array_index(msg->headers, pf_header, i);
 
-		if (*hd->name == '\0')
+		if (*hd->name == '\0' || (!all && !parse_wants(hd->name)))
 			continue;
 		g_string_append(h, hd->name);
 		g_string_append(h, ": ");
@@ -267,23 +308,20 @@ message_stream(const pf_message *msg)
 }
 
 pf_mime *
-pf_mime_get(pf_message *msg)
+pf_mime_parse(const pf_message *msg, bool all_fields)
 {
-	pf_mime *mime = msg->state[PF_CHECK_CONTENT];
+	pf_mime *mime;
 	GMimeParser *parser;
 	GMimeParserOptions *opts;
 
-	if (mime)
-		return mime;
 	mime_init_once();
 	mime = g_new0(pf_mime, 1);
 	mime->parts = g_ptr_array_new_with_free_func(part_free);
 	mime->boundaries = g_ptr_array_new_with_free_func(g_free);
 	mime->multipart_ids = g_ptr_array_new_with_free_func(g_free);
 	mime->truncated = msg->body_truncated;
-	msg->state[PF_CHECK_CONTENT] = mime;
 
-	mime->stream = message_stream(msg);
+	mime->stream = message_stream(msg, all_fields);
 	parser = g_mime_parser_new_with_stream(mime->stream);
 	g_mime_parser_set_persist_stream(parser, TRUE);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
@@ -299,6 +337,14 @@ pf_mime_get(pf_message *msg)
 		((pf_mime_part *)g_ptr_array_index(mime->parts,
 		    mime->parts->len - 1))->last = true;
 	return mime;
+}
+
+pf_mime *
+pf_mime_get(pf_message *msg)
+{
+	if (msg->state[PF_CHECK_CONTENT] == NULL)
+		msg->state[PF_CHECK_CONTENT] = pf_mime_parse(msg, false);
+	return msg->state[PF_CHECK_CONTENT];
 }
 
 /*
@@ -435,14 +481,60 @@ pf_mime_part_raw(pf_mime_part *part)
 	return part->raw;
 }
 
+/* Charsets in which every ASCII byte is itself: ASCII text in one is its
+ * own UTF-8. */
+static bool
+ascii_compatible(const char *cs)
+{
+	static const char *const names[] = {
+		"us-ascii", "ascii", "utf-8", "utf8", "latin1",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+		if (g_ascii_strcasecmp(cs, names[i]) == 0)
+			return true;
+	return (g_ascii_strncasecmp(cs, "iso-8859-", 9) == 0 ||
+		g_ascii_strncasecmp(cs, "windows-125", 11) == 0) &&
+	    cs[strspn(cs + 9, "0123456789") + 9] == '\0';
+}
+
+/*
+ * A text part's text as g_mime_text_part_get_text() gives it: the decoded
+ * content converted from its charset to UTF-8, as it is when it has no
+ * charset.  Content that is all ASCII in a charset for which that is the
+ * identity is taken as decoded, without the conversion (iconv costs more
+ * than the rest of the text on a short part).
+ */
+static char *
+part_text(pf_mime_part *part)
+{
+	GMimeObject *o = part->object;
+	const char *cs;
+	const GByteArray *c;
+	guint i = 0;
+
+	if (g_mime_part_get_content(GMIME_PART(o)) == NULL)
+		return NULL;
+	cs = g_mime_object_get_content_type_parameter(o, "charset");
+	if (cs == NULL || ascii_compatible(cs)) {
+		c = pf_mime_part_content(part);
+		while (cs != NULL && i < c->len && c->data[i] < 0x80)
+			i++;
+		if (c->len == 0)
+			return g_strdup("");
+		if (cs == NULL || i == c->len)	/* a NUL ends both alike */
+			return g_strndup((const char *)c->data, c->len);
+	}
+	return g_mime_text_part_get_text(GMIME_TEXT_PART(o));
+}
+
 const char *
 pf_mime_part_text(pf_mime_part *part)
 {
 	if (!part->text_done) {
 		part->text_done = true;
 		if (GMIME_IS_TEXT_PART(part->object))
-			part->text = g_mime_text_part_get_text(
-			    GMIME_TEXT_PART(part->object));
+			part->text = part_text(part);
 		if (part->text && !g_utf8_validate(part->text, -1, NULL)) {
 			char *valid = g_utf8_make_valid(part->text, -1);
 

@@ -3,6 +3,7 @@
  *	mime - the message parsed once with GMime, shared by content checks
  * SYNOPSIS
  *	pf_mime *pf_mime_get(pf_message *msg);
+ *	pf_mime *pf_mime_parse(const pf_message *msg, bool all_fields);
  *	void pf_mime_free(pf_mime **mime);
  *	const GByteArray *pf_mime_part_content(pf_mime_part *part);
  *	const GByteArray *pf_mime_part_head(pf_mime_part *part, gsize max);
@@ -21,7 +22,14 @@
  *
  *	The parser reads the headers (rebuilt as "Name: value" lines with
  *	CRLF) followed by msg->body without copying the body: GMime keeps
- *	offsets into it.  The message must therefore not change between the
+ *	offsets into it.  Of the top-level fields it is given only the
+ *	Content-* fields, MIME-Version and Subject, which are all that shape
+ *	the parse or are read from it, unless a field is one GMime would not
+ *	take as it is (a name it refuses, a value with a line that does not
+ *	continue it): then all, so that GMime reads them as it always does.
+ *	pf_mime_parse() makes a parse that is not kept with the message;
+ *	with all_fields it is given every field (tests/mime_stress compares
+ *	the two); pf_mime_free() frees it.  The message must therefore not change between the
  *	parse and its release, which holds at EOM.  Only the first
  *	max_scan_size bytes of a larger body are parsed; mime->truncated
  *	says so, and checks that need the whole structure report that they
@@ -95,6 +103,7 @@ typedef struct pf_mime {
 } pf_mime;
 
 pf_mime *pf_mime_get(pf_message *msg);
+pf_mime *pf_mime_parse(const pf_message *msg, bool all_fields);
 void pf_mime_free(pf_mime **mime);
 #define PF_MIME_HEAD ((gsize)64 * 1024)
 
