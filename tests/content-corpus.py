@@ -290,7 +290,19 @@ def bad(d):
                           ("after-padding", good + "QUI=QUJDREVGR0hJ\r\n"),
                           # one octet over a whole number of quads, the
                           # line ends counted out of the 16-octet windows
-                          ("one-over", 2 * good + "Q\r\n")):
+                          ("one-over", 2 * good + "Q\r\n"),
+                          # the same deep in a long attachment, where the
+                          # 4 KB blocks classed on arrival are taken whole:
+                          # a bad octet inside one, one octet over after
+                          # them, and the padding with only whole blocks of
+                          # data after it (blank lines either side, longer
+                          # than a block, so that no data is read octet by
+                          # octet after the "=")
+                          ("deep-late", 150 * good + "QUJD*KLT\r\n" +
+                           50 * good),
+                          ("deep-after-padding", 60 * good + "QUI=\r\n" +
+                           2100 * "\r\n" + 150 * good + 2100 * "\r\n"),
+                          ("deep-one-over", 200 * good + "Q\r\n")):
         write(d + "/structure.bad-base64--%s.eml" % variant,
               (hdr + "Content-Type: multipart/mixed; boundary=\"B1\"\r\n\r\n"
                "--B1\r\nContent-Type: text/plain\r\n\r\nhello\r\n"

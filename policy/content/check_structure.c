@@ -29,6 +29,13 @@
  *	structure.unparsable: GMime could not build a message at all.
  *	structure.partial (score 0): the body was larger than max_scan_size,
  *	so termination and the encodings of the cut part were not judged.
+ *
+ *	As the body arrives, each whole 4 KB block of the kept body is
+ *	classed while it is still in the cache: all base64 alphabet and
+ *	blanks (then how many of the alphabet), or not.  The base64 test at
+ *	end of message takes the classed blocks inside a part as they are
+ *	and reads only the rest; on a 5 MB attachment that second pass over
+ *	memory long out of the cache cost more than the rest of the check.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1	/* memrchr */
@@ -376,37 +383,84 @@ b64_alphabet16(const guint8 *d)
 	    (((b[1] & ones) * ones) >> 56));
 }
 
+/* The body's blocks as classed on arrival (see the head). */
+#define B64_BLOCK ((gsize)4096)
+#define B64_NOT G_MAXUINT16	/* a block with other octets, or "=" */
+
+typedef struct structure_state {
+	GArray *blocks;		/* guint16: alphabet octets, or B64_NOT */
+} structure_state;
+
+static guint16
+b64_block(const guint8 *d)
+{
+	unsigned count = 0;
+
+	for (gsize i = 0; i < B64_BLOCK; i += 16) {
+		int n = b64_alphabet16(d + i);
+
+		if (n < 0)
+			return B64_NOT;
+		count += (unsigned)n;
+	}
+	return (guint16)count;
+}
+
+/* Class the whole blocks the last chunk completed. */
+static void
+class_blocks(pf_message *msg)
+{
+	structure_state *st = msg->state[PF_CHECK_STRUCTURE];
+	const GByteArray *body = msg->body;
+
+	if (st == NULL) {
+		if (body->len < B64_BLOCK)
+			return;
+		st = msg->state[PF_CHECK_STRUCTURE] = g_new0(structure_state, 1);
+		st->blocks = g_array_new(FALSE, FALSE, sizeof(guint16));
+	}
+	while ((st->blocks->len + 1) * B64_BLOCK <= body->len) {
+		guint16 c = b64_block(body->data + st->blocks->len * B64_BLOCK);
+
+		g_array_append_val(st->blocks, c);
+	}
+}
+
+static void
+structure_state_free(void *p)
+{
+	structure_state *st = p;
+
+	g_array_free(st->blocks, TRUE);
+	g_free(st);
+}
+
 /*
- * One pass, sixteen octets at a time where it can, else one table lookup
- * an octet: the classes are 3 (alphabet), 2 ("="), 1 (line end, blank)
- * and 0.  What is counted is the alphabet and the padding.
+ * d[i..end) octet by octet, or sixteen at a time where it can: the classes
+ * are 3 (alphabet), 2 ("="), 1 (line end, blank) and 0.  What is counted
+ * is the alphabet and the padding; false at an octet that cannot be.
  */
 static bool
-base64_ok(const GByteArray *raw)
+b64_scan(const guint8 *d, size_t i, size_t end, size_t *count, bool *padded)
 {
-	const guint8 *d = raw->data;
-	size_t count = 0, i = 0, len = raw->len;
-	bool padded = false;
-
-	b64_class_init();
-	while (i < len) {
+	while (i < end) {
 		int n;
 
-		if (!padded && len - i >= 16 &&
+		if (!*padded && end - i >= 16 &&
 		    (n = b64_alphabet16(d + i)) >= 0) {
-			count += (size_t)n;
+			*count += (size_t)n;
 			i += 16;
 			continue;
 		}
 		switch (b64_class[d[i++]]) {
 		case 3:
-			if (padded)
+			if (*padded)
 				return false;	/* data after the padding */
-			count++;
+			(*count)++;
 			break;
 		case 2:
-			padded = true;
-			count++;
+			*padded = true;
+			(*count)++;
 			break;
 		case 1:
 			break;
@@ -414,6 +468,43 @@ base64_ok(const GByteArray *raw)
 			return false;
 		}
 	}
+	return true;
+}
+
+/*
+ * One pass.  Where raw lies in the body, its whole blocks classed on
+ * arrival are taken as they are (before any padding: a classed block has
+ * none, so the pass would only have counted its alphabet).
+ */
+static bool
+base64_ok(const GByteArray *raw, const pf_message *msg)
+{
+	const structure_state *st = msg->state[PF_CHECK_STRUCTURE];
+	const guint8 *d = raw->data, *body = msg->body->data;
+	size_t count = 0, i = 0, len = raw->len;
+	bool padded = false;
+
+	b64_class_init();
+	if (st && len && d >= body && d + len <= body + msg->body->len) {
+		size_t off = (size_t)(d - body);
+		size_t b = (off + B64_BLOCK - 1) / B64_BLOCK;
+
+		i = MIN(b * B64_BLOCK - off, len);
+		if (!b64_scan(d, 0, i, &count, &padded))
+			return false;
+		for (; i + B64_BLOCK <= len; i += B64_BLOCK, b++) {
+			guint16 c = b < st->blocks->len ?
+			    g_array_index(st->blocks, guint16, b) : B64_NOT;
+
+			if (!padded && c != B64_NOT)
+				count += c;
+			else if (!b64_scan(d, i, i + B64_BLOCK, &count,
+					   &padded))
+				return false;
+		}
+	}
+	if (!b64_scan(d, i, len, &count, &padded))
+		return false;
 	return count % 4 != 1;
 }
 
@@ -458,7 +549,8 @@ check_encodings(pf_message *msg, pf_mime *mime)
 		    enc != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE)
 			continue;
 		raw = pf_mime_part_raw(part);
-		if (enc == GMIME_CONTENT_ENCODING_BASE64 && !base64_ok(raw))
+		if (enc == GMIME_CONTENT_ENCODING_BASE64 &&
+		    !base64_ok(raw, msg))
 			code = "structure.bad-base64";
 		else if (enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE &&
 			 !qp_ok(raw))
@@ -486,6 +578,10 @@ structure_run(pf_message *msg, pf_stage stage)
 	pf_mime *mime;
 	pf_result *r;
 
+	if (stage == PF_STAGE_BODY) {
+		class_blocks(msg);
+		return;
+	}
 	if (pf_content_check_off(msg, PF_CHECK_STRUCTURE))
 		return;
 	mime = pf_mime_get(msg);
@@ -519,7 +615,8 @@ structure_mode(pf_config *cfg)
 const pf_check pf_check_structure = {
 	.id = PF_CHECK_STRUCTURE,
 	.name = "structure",
-	.stages = PF_STAGE_EOM,
+	.stages = PF_STAGE_BODY | PF_STAGE_EOM,
 	.mode = structure_mode,
 	.run = structure_run,
+	.free_state = structure_state_free,
 };
