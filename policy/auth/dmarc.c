@@ -208,8 +208,8 @@ pf_gmime_init_once(void)
 	g_once(&once, gmime_init, NULL);
 }
 
-char *
-pf_from_address(const pf_message *msg)
+static char *
+read_from_address(const pf_message *msg)
 {
 	const pf_header *h = NULL;
 	pf_mailbox mb;
@@ -236,7 +236,20 @@ pf_from_address(const pf_message *msg)
 }
 
 char *
-pf_from_domain(const pf_message *msg)
+pf_from_address(pf_message *msg)
+{
+	guint n = msg->headers->len;
+
+	if (n == 0 || msg->from_address_at != n) {
+		g_free(msg->from_address);
+		msg->from_address = read_from_address(msg);
+		msg->from_address_at = n;
+	}
+	return g_strdup(msg->from_address);
+}
+
+char *
+pf_from_domain(pf_message *msg)
 {
 	char *address = pf_from_address(msg), *domain = NULL;
 

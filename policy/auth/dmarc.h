@@ -12,8 +12,8 @@
  *	const char *pf_dmarc_p_name(pf_dmarc_p p);
  *	bool pf_dmarc_domain_syntax_ok(const char *domain);
  *	char *pf_dmarc_printable(const char *text);
- *	char *pf_from_domain(const pf_message *msg);
- *	char *pf_from_address(const pf_message *msg);
+ *	char *pf_from_domain(pf_message *msg);
+ *	char *pf_from_address(pf_message *msg);
  * DESCRIPTION
  *	pf_dmarc_parse() reads one "v=DMARC1; p=...; ..." record (RFC 7489
  *	6.3, RFC 9989 4.7): p, sp, np, adkim, aspf, t, psd and the legacy
@@ -42,7 +42,10 @@
  *	(from_parse.h: A-labels, lower case), or NULL when the header is
  *	missing, repeated, ambiguous or not exactly one mailbox with a
  *	domain (the From check reports those).  pf_from_address() returns
- *	local@domain the same way.  Caller frees with g_free().
+ *	local@domain the same way.  Caller frees with g_free().  The reading
+ *	is kept with the message (msg->from_address) while no field has been
+ *	added to msg->headers since: the DKIM, DMARC and domain checks each
+ *	ask, at EOH and at EOM.
  */
 #ifndef PF_DMARC_H
 #define PF_DMARC_H
@@ -88,8 +91,8 @@ bool pf_dmarc_aligned(const psl_ctx_t *psl, const char *from_domain,
 const char *pf_dmarc_p_name(pf_dmarc_p p);
 bool pf_dmarc_domain_syntax_ok(const char *domain);
 char *pf_dmarc_printable(const char *text);
-char *pf_from_domain(const pf_message *msg);
-char *pf_from_address(const pf_message *msg);
+char *pf_from_domain(pf_message *msg);
+char *pf_from_address(pf_message *msg);
 void pf_gmime_init_once(void);
 
 #endif

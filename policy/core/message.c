@@ -122,6 +122,7 @@ pf_message_free(pf_message **msgp)
 	g_free(msg->queue_id);
 	g_free(msg->auth_user);
 	g_free(msg->sender);
+	g_free(msg->from_address);
 	g_ptr_array_free(msg->rcpts, TRUE);
 	g_array_free(msg->headers, TRUE);
 	g_byte_array_free(msg->body, TRUE);

@@ -198,6 +198,11 @@ typedef struct pf_message {
 	 * before EOM runs SPF/DMARC; read by the DMARC alignment check */
 	GPtrArray *dkim_sign_domains;
 
+	/* pf_from_address()'s reading (auth/dmarc.h), while headers->len
+	 * is still from_address_at (fields are only ever added) */
+	char *from_address;
+	guint from_address_at;
+
 	void *state[PF_CHECK_COUNT];	/* per-check state, freed by the check */
 
 	/* run time of each check for this message, while metrics count */
