@@ -384,10 +384,44 @@ part_stream(const pf_mime_part *part, GMimeDataWrapper **wrapper)
 }
 
 /*
+ * At most max octets of base64 or quoted-printable content that lies in
+ * place, through GMime's own decoder (the step its filter runs a chunk at
+ * a time), reading only as much as max needs: four base64 octets make at
+ * most three, and quoted-printable never makes more than it reads.
+ */
+static GByteArray *
+decode_in_place(const GByteArray *raw, GMimeContentEncoding enc, gsize max)
+{
+	GMimeEncoding state;
+	GByteArray *out = g_byte_array_new();
+	gsize at = 0;
+
+	g_mime_encoding_init_decode(&state, enc);
+	while (out->len < max && at < raw->len) {
+		gsize want = max - out->len, len = out->len;
+		/* what is wanted and its line ends, at least 1 KB a step */
+		gsize step = MIN(raw->len - at,
+		    MAX(want / 3 * 4 + want / 32 + 4, 1024));
+
+		g_byte_array_set_size(out,
+		    (guint)(len + g_mime_encoding_outlen(&state, step)));
+		len += g_mime_encoding_step(&state, (const char *)raw->data +
+		    at, step, (char *)out->data + len);
+		g_byte_array_set_size(out, (guint)len);
+		at += step;
+	}
+	if (out->len > max)
+		g_byte_array_set_size(out, (guint)max);
+	return out;
+}
+
+/*
  * At most max bytes of a leaf's content, decoded through GMime's own
  * filter for its Content-Transfer-Encoding (as g_mime_data_wrapper_
  * write_to_stream() does) or as sent, in place in the body (view) when
- * it can be.  One read loop for the whole content, the sniffing head and
+ * it can be.  Base64 and quoted-printable in place are decoded there,
+ * only as far as max needs (uuencode wants the filter's "begin" search).
+ * One read loop for the rest: the whole content, the sniffing head and
  * the raw bytes.
  */
 static GByteArray *
@@ -398,6 +432,7 @@ part_bytes(const pf_mime_part *part, bool decode, gsize max,
 	GMimeDataWrapper *w;
 	GMimeStream *src, *in;
 	GMimeContentEncoding enc;
+	GByteArray raw;
 	char buf[8192];
 	gssize n;
 
@@ -409,6 +444,9 @@ part_bytes(const pf_mime_part *part, bool decode, gsize max,
 	    enc == GMIME_CONTENT_ENCODING_UUENCODE);
 	if (!decode && (out = part_in_place(src, max, view)) != NULL)
 		return out;
+	if (decode && enc != GMIME_CONTENT_ENCODING_UUENCODE &&
+	    part_in_place(src, G_MAXUINT, &raw) != NULL)
+		return decode_in_place(&raw, enc, max);
 	out = g_byte_array_new();
 	g_mime_stream_reset(src);
 	in = g_object_ref(src);
