@@ -63,9 +63,9 @@ same_boundary(const pf_message *msg, const char *a, const char *b)
 	const GByteArray *body = msg->body;
 
 	return same_str(a, b) || (g_str_has_prefix(a, "=-") &&
-	    g_str_has_prefix(b, "=-") &&
-	    !memmem(body->data, body->len, a, strlen(a)) &&
-	    !memmem(body->data, body->len, b, strlen(b)));
+	    g_str_has_prefix(b, "=-") && (body->len == 0 ||
+	    (!memmem(body->data, body->len, a, strlen(a)) &&
+	     !memmem(body->data, body->len, b, strlen(b)))));
 }
 
 /* A leaf's content as GMime decodes it (empty for a message part). */
