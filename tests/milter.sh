@@ -68,6 +68,14 @@ if [ "$(id -u)" = 0 ]; then
 	is "$(stat -c %U "$T/a.sock")" "nobody" "socket owned by that user"
 fi
 
+wait_lines() {	# FILE REGEX N: until FILE holds N lines that match (at most 10 s)
+	for _ in $(seq 1 100); do
+		[ "$(grep -c -E "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 run() {	# sockname script [extra -D]
 	miltertest -s "$S/tests/milter/$2" -D socket="unix:$T/$1.sock" \
 		-D dir="$S/tests/milter" $3 > "$T/mt.out" 2>&1
@@ -105,7 +113,8 @@ print(len(lines), d["queue_id"], d["action"], d["message_id"], ",".join(d["rcpts
 is "$audit" "1 QANN1 accept <t1@example.com> bob@example.org alice" "audit log: one JSON line with queue id, action, Message-ID, recipients, user"
 unlike "$(cat "$T/audit.jsonl")" 'hello' "audit log never holds the body"
 
-sleep 0.3
+# the decision lines are written after the reply: wait for all ten
+wait_lines "$T/a.log" 'action=' 10
 log=$(cat "$T/a.log")
 like "$log" 'QACCEPT1: action=accept stage=eom reasons=- score=0 from=<alice@example.com> rcpts=1 size=[0-9]+ elapsed_ms=[0-9.]+ client=192\.0\.2\.25 auth=alice' "accept: decision line with queue id, sender, client, auth"
 like "$log" 'NOQUEUE: action=reject stage=mail code=552 dsn=5\.3\.4 reasons=size\.too-big .*size\.source=esmtp' "early refusal logged as NOQUEUE at stage mail"
@@ -147,7 +156,7 @@ ok "$(awk -v s="$(printf '%s' "$pl" | sed -n 's/.* secs=\([0-9.]*\).*/\1/p')" 'B
    "and does not send one before it is due ($(printf '%s' "$pl" | grep -o 'secs=[0-9.]*'))"
 "$B/bench/miltload" -R -1 -s "unix:$T/noopnr.sock" -m "$T/m.eml" >/dev/null 2>&1
 is "$?" 2 "a negative -R is refused"
-sleep 0.3
+wait_lines "$T/d.log" 'action=accept' 3
 is "$(grep -c 'action=accept' "$T/d.log")" 3 "one decision line for each"
 
 # under systemd (JOURNAL_STREAM names our stderr) the journal has the syslog
