@@ -527,13 +527,21 @@ ascii_compatible(const char *cs)
 	static const char *const names[] = {
 		"us-ascii", "ascii", "utf-8", "utf8", "latin1",
 	};
+	static const char *const families[] = {	/* then digits */
+		"iso-8859-", "windows-125",
+	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
 		if (g_ascii_strcasecmp(cs, names[i]) == 0)
 			return true;
-	return (g_ascii_strncasecmp(cs, "iso-8859-", 9) == 0 ||
-		g_ascii_strncasecmp(cs, "windows-125", 11) == 0) &&
-	    cs[strspn(cs + 9, "0123456789") + 9] == '\0';
+	for (size_t i = 0; i < G_N_ELEMENTS(families); i++) {
+		size_t n = strlen(families[i]);
+
+		if (g_ascii_strncasecmp(cs, families[i], n) == 0 &&
+		    cs[n + strspn(cs + n, "0123456789")] == '\0')
+			return true;
+	}
+	return false;
 }
 
 /*

@@ -22,18 +22,20 @@
  *
  *	The parser reads the headers (rebuilt as "Name: value" lines with
  *	CRLF) followed by msg->body without copying the body: GMime keeps
- *	offsets into it.  Of the top-level fields it is given only the
- *	Content-* fields, MIME-Version and Subject, which are all that shape
- *	the parse or are read from it, unless a field is one GMime would not
- *	take as it is (a name it refuses, a value with a line that does not
- *	continue it): then all, so that GMime reads them as it always does.
- *	pf_mime_parse() makes a parse that is not kept with the message;
- *	with all_fields it is given every field (tests/mime_stress compares
- *	the two); pf_mime_free() frees it.  The message must therefore not change between the
+ *	offsets into it.  The message must therefore not change between the
  *	parse and its release, which holds at EOM.  Only the first
  *	max_scan_size bytes of a larger body are parsed; mime->truncated
  *	says so, and checks that need the whole structure report that they
  *	skipped it.
+ *
+ *	Of the top-level fields the parser is given only the Content-*
+ *	fields, MIME-Version and Subject, which are all that shape the parse
+ *	or are read from it, unless a field is one GMime would not take as
+ *	it is (a name it refuses, a value with a line that does not continue
+ *	it): then all, so that GMime reads them as it always does.
+ *	pf_mime_parse() makes a parse that is not kept with the message;
+ *	with all_fields it is given every field (tests/mime_stress compares
+ *	the two); pf_mime_free() frees it.
  *
  *	The walk over the MIME tree is bounded: at most [content] max_parts
  *	parts (multiparts count) and max_depth levels of nesting
