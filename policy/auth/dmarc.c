@@ -238,12 +238,11 @@ read_from_address(const pf_message *msg)
 char *
 pf_from_address(pf_message *msg)
 {
-	guint n = msg->headers->len;
-
-	if (n == 0 || msg->from_address_at != n) {
+	/* a new message's NULL at 0 fields is the reading of no fields */
+	if (msg->from_address_at != msg->headers->len) {
 		g_free(msg->from_address);
 		msg->from_address = read_from_address(msg);
-		msg->from_address_at = n;
+		msg->from_address_at = msg->headers->len;
 	}
 	return g_strdup(msg->from_address);
 }
