@@ -14,6 +14,11 @@
  *	what was decided.  Time is the caller's clock, so milters sharing a
  *	server must keep their clocks in step (NTP).
  *
+ *	The script writes its numbers with "%d" (a C long: exact where long
+ *	has 64 bits, which it checks, else "%.0f", exact too but slower in
+ *	glibc) and gives PX as a string (Redis formats a Lua number argument
+ *	with "%.17g"): 2.4 of its 24 us a call alone.
+ *
  *	count() (the compromise signals' fixed windows) is a second script:
  *	INCR and PEXPIRE the current window's counter, GET the previous
  *	ones, in one call.
@@ -53,6 +58,8 @@
 
 static const char take_script[] =
     "local now = tonumber(ARGV[1])\n"
+    "local int = string.format('%d', 2^53) == '9007199254740992' and '%d'\n"
+    "  or '%.0f'\n"
     "local charge, peek = ARGV[2] == '1', ARGV[2] == '2'\n"
     "local refund = ARGV[2] == '3'\n"
     "local old, new, group, fits = {}, {}, {}, {true, true}\n"
@@ -81,8 +88,8 @@ static const char take_script[] =
     "  elseif (refund and old[i] > now) or (not refund and not peek\n"
     "      and (fits[group[i]] or charge) and new[i] ~= old[i]\n"
     "      and new[i] > now) then\n"
-    "    redis.call('SET', KEYS[i], string.format('%.0f', new[i]), 'PX',\n"
-    "      math.ceil((new[i] - now) / 1000) + 1000)\n"
+    "    redis.call('SET', KEYS[i], string.format(int, new[i]), 'PX',\n"
+    "      string.format(int, math.ceil((new[i] - now) / 1000) + 1000))\n"
     "  end\n"
     "end\n"
     "return old\n";
@@ -107,7 +114,8 @@ typedef struct redis_sent {
 	bool reading;			/* another caller is reading it */
 	const char *argv[3 + MAX_KEYS * 6 + 2];
 	int argc;
-	GPtrArray *tmp;			/* the argv strings formatted */
+	char num[2 + MAX_KEYS * 3][24];	/* the numbers of argv, formatted */
+	unsigned nnum;
 } redis_sent;
 
 typedef struct redis_store {
@@ -428,7 +436,6 @@ sent_free(redis_sent *w)
 	if (w->rep)
 		freeReplyObject(w->rep);
 	g_string_free(w->why, TRUE);
-	g_ptr_array_free(w->tmp, TRUE);
 	g_free(w);
 }
 
@@ -438,8 +445,8 @@ take_args(redis_sent *w, const redis_store *r, const pf_rate_req *reqs,
 	  size_t nreqs, int64_t now_us, pf_rate_commit commit)
 {
 #define ARG(s) (w->argv[w->argc++] = (s))
-#define ARGF(...) (g_ptr_array_add(w->tmp, g_strdup_printf(__VA_ARGS__)), \
-		   ARG(w->tmp->pdata[w->tmp->len - 1]))
+#define ARGF(...) (g_snprintf(w->num[w->nnum], sizeof(w->num[0]), __VA_ARGS__), \
+		   ARG(w->num[w->nnum++]))
 	ARG("EVALSHA");
 	ARG(r->sha);
 	ARGF("%zu", nreqs);
@@ -487,7 +494,6 @@ redis_send(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs, int64_t now_us,
 		return NULL;
 	w = g_new0(redis_sent, 1);
 	w->why = g_string_new(NULL);
-	w->tmp = g_ptr_array_new_with_free_func(g_free);
 	take_args(w, r, reqs, nreqs, now_us, commit);
 	if ((c = pool_get(r, w->why)) != NULL &&
 	    (redisAppendCommandArgv(c, w->argc, w->argv, NULL) != REDIS_OK ||
