@@ -7,7 +7,9 @@
 # user over the limit through either is refused on both), the 50 sessions
 # counted exactly through Redis too, one EVALSHA a message, Redis killed
 # mid-load and restarted (no hang, decisions within the timeout, on_error
-# accept and tempfail, one warning line, limits resume).
+# accept and tempfail, one warning line, limits resume); Redis over TLS
+# (rediss://): certificate and name checks, client certificates, a
+# plaintext server and a hanging one, refused configurations.
 . "${top_srcdir:-.}/tests/tap.sh"
 . "${top_srcdir:-.}/tests/ports.sh"
 S="${top_srcdir:-.}"
@@ -246,4 +248,96 @@ done
 is "$(grep -c 'rate: redis unix:.* answering again' "$T/d.log")" $((again + 1)) "D logs once that Redis answers again"
 is "$(seq_through d gina 3)" "AA-" "limits resume after the restart (script reloaded after NOSCRIPT)"
 is "$(seq_through e gina 1)" "-" "and E shares them again"
+
+# --- Redis over TLS (rediss://): a CA, a server certificate naming
+# localhost only, a client certificate; a second redis-server that speaks
+# TLS only and, on its second port, wants a client certificate
+if ! command -v openssl >/dev/null 2>&1; then
+	diag "openssl not installed: TLS tests skipped"
+	tap_done
+	exit 0
+fi
+mkcert() {	# name subject [extfile] [ca]: $T/name.pem and $T/name.key
+	openssl req -newkey rsa:2048 -nodes -keyout "$T/$1.key" -out "$T/$1.csr" 		-subj "$2" 2>/dev/null &&
+	openssl x509 -req -in "$T/$1.csr" -CA "$T/${4:-ca}.pem" -CAkey "$T/${4:-ca}.key" 		-CAcreateserial -out "$T/$1.pem" -days 2 ${3:+-extfile "$3"} 2>/dev/null &&
+	chmod 644 "$T/$1.pem" "$T/$1.key"
+}
+for ca in ca other; do
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/$ca.key" -out "$T/$ca.pem" 		-days 2 -subj "/CN=preflight test $ca" 2>/dev/null
+done
+printf 'subjectAltName=DNS:localhost\n' > "$T/san"
+printf 'extendedKeyUsage=clientAuth\n' > "$T/cli"
+mkcert server "/CN=localhost" "$T/san" && mkcert client "/CN=relay1" "$T/cli" &&
+	mkcert stranger "/CN=relay2" "$T/cli" other
+ok $? "a test CA, a server certificate for localhost and client certificates"
+start_tls_redis() {	# name auth-clients: port in TLS_PORT_name
+	local port
+	pf_pick_port port
+	redis-server --port 0 --tls-port "$port" --bind 127.0.0.1 \
+		--tls-cert-file "$T/server.pem" --tls-key-file "$T/server.key" \
+		--tls-ca-cert-file "$T/ca.pem" --tls-auth-clients "$2" \
+		--daemonize yes --pidfile "$T/$1.pid" --dir "$T" --save '' \
+		--logfile "$T/$1.log" >/dev/null
+	for _ in $(seq 1 50); do grep -q 'Ready to accept' "$T/$1.log" 2>/dev/null && break; sleep 0.1; done
+	eval "TLS_PORT_$1=$port"
+}
+start_tls_redis tls no
+start_tls_redis mtls yes
+tls_milter() {	# name url ca-file [lines]: the lines come last, so that a
+	# key there overrides the one above (the last of a key is the one kept)
+	start_milter "$1" "[rate]
+user_messages = 2/1h
+redis = $2
+redis_tls_ca_file = $3
+timeout = 1000
+on_error = tempfail
+${4:-}"
+}
+tls_milter t1 "rediss://localhost:$TLS_PORT_tls/0" "$T/ca.pem"
+is "$(seq_through t1 tina 3)" "AA-" "rediss://: 2/1h applied through a TLS-only Redis"
+like "$("$P" rate -c "$T/t1.conf" show user:tina)" 'user:tina messages level=2\.0 limit="2/1h burst 2"' \
+	"preflight rate show reads the bucket over TLS"
+grep -q 'rate\.unavailable\|warning: rate' "$T/t1.log"
+ok $((! $?)) "no store trouble logged"
+tls_milter t2 "rediss://127.0.0.1:$TLS_PORT_tls/0" "$T/ca.pem"
+is "$(seq_through t2 tina 1)" "-" "a certificate that does not name the URL's host (127.0.0.1): unavailable, on_error tempfail"
+like "$(cat "$T/t2.log")" 'warning: rate: redis \(TLS\) 127\.0\.0\.1:[0-9]+: TLS: the certificate of 127\.0\.0\.1: IP address mismatch' \
+	"and the warning says why"
+tls_milter t3 "rediss://localhost:$TLS_PORT_tls/0" "$T/other.pem"
+is "$(seq_through t3 tina 1)" "-" "a server certificate from a CA not trusted: unavailable"
+like "$(cat "$T/t3.log")" 'TLS: the certificate of localhost: (self-signed certificate in certificate chain|unable to get local issuer certificate)' "and the warning says why"
+tls_milter t4 "rediss://localhost:$TLS_PORT_mtls/0" "$T/ca.pem"
+is "$(seq_through t4 uma 1)" "-" "a server that wants a client certificate, none given: unavailable"
+tls_milter t5 "rediss://localhost:$TLS_PORT_mtls/0" "$T/ca.pem" "redis_tls_cert_file = $T/client.pem
+redis_tls_key_file = $T/client.key"
+is "$(seq_through t5 uma 3)" "AA-" "with the client certificate: limits applied"
+tls_milter t6 "rediss://localhost:$TLS_PORT_mtls/0" "$T/ca.pem" "redis_tls_cert_file = $T/stranger.pem
+redis_tls_key_file = $T/stranger.key"
+is "$(seq_through t6 uma 1)" "-" "a client certificate from another CA: refused by the server, unavailable"
+tls_milter t7 "rediss://localhost:$REDIS_PORT/0" "$T/ca.pem"
+is "$(seq_through t7 vera 1)" "-" "rediss:// to a Redis that does not speak TLS: unavailable"
+like "$(cat "$T/t7.log")" 'warning: rate: redis \(TLS\) localhost:[0-9]+: TLS handshake' "the warning names the handshake"
+# a TLS Redis that hangs: the handshake and every read bounded by the timeout
+tls_milter t8 "rediss://localhost:$TLS_PORT_tls/0" "$T/ca.pem" "timeout = 100
+on_error = accept"
+kill -STOP "$(cat "$T/tls.pid")"
+is "$(seq_through t8 walt 3)" "AAA" "TLS Redis stopped: accepted (on_error) instead of waiting"
+kill -CONT "$(cat "$T/tls.pid")"
+slow=$(sed -n 's/.*elapsed_ms=\([0-9.]*\).*auth=walt.*/\1/p' "$T/t8.log" | sort -n | tail -1)
+ok "$(awk -v m="$slow" 'BEGIN { exit !(m >= 90 && m < 600) }'; echo $?)" \
+	"the slowest decision waited about the timeout (${slow} ms, timeout 100 ms)"
+printf '[rate]\nuser_messages = 2/1h\nredis = redis://localhost:%s/0\nredis_tls_ca_file = %s\n' \
+	"$TLS_PORT_tls" "$T/ca.pem" > "$T/plain-tls.conf"
+err=$("$B/milter/preflight-milter" -n -c "$T/plain-tls.conf" 2>&1); rc=$?
+is "$rc" 1 "TLS files with a redis:// URL: configuration refused"
+like "$err" 'the connection would not be encrypted' "and the error says why"
+printf '[rate]\nuser_messages = 2/1h\nredis = rediss://localhost:%s/0\nredis_tls_cert_file = %s\n' \
+	"$TLS_PORT_tls" "$T/client.pem" > "$T/half.conf"
+like "$("$B/milter/preflight-milter" -n -c "$T/half.conf" 2>&1)" 'needs both its certificate and its key' \
+	"a client certificate without its key: refused"
+printf '[rate]\nuser_messages = 2/1h\nredis = rediss://localhost:%s/0\nredis_tls_ca_file = %s\n' \
+	"$TLS_PORT_tls" "$T/none.pem" > "$T/noca.conf"
+like "$("$B/milter/preflight-milter" -n -c "$T/noca.conf" 2>&1)" "noca\.conf: rate\.redis = .*$T/none\.pem: .*(No such file|no such file)" \
+	"a CA file that does not exist: refused, naming the file"
+for p in tls mtls; do kill "$(cat "$T/$p.pid")" 2>/dev/null; done
 tap_done

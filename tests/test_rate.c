@@ -952,7 +952,7 @@ a_caller_waiting_for_the_pool_is_woken_when_a_connection_returns(void **state)
 {
 	const char *url = getenv("PF_TEST_REDIS");
 	GString *err = g_string_new(NULL);
-	pf_rate_store *s = pf_rate_store_redis_new(url, NULL, 2000, 1, err);
+	pf_rate_store *s = pf_rate_store_redis_new(url, NULL, 2000, 1, NULL, err);
 	redisContext *busy;
 	waiter w[2] = {{.store = s}, {.store = s}};
 	GThread *t[2];
@@ -1000,7 +1000,7 @@ an_unread_answer_gives_its_connection_to_the_next_caller(void **state)
 {
 	const char *url = getenv("PF_TEST_REDIS");
 	GString *err = g_string_new(NULL);
-	pf_rate_store *s = pf_rate_store_redis_new(url, NULL, 2000, 1, err);
+	pf_rate_store *s = pf_rate_store_redis_new(url, NULL, 2000, 1, NULL, err);
 	char key[2][64];
 	pf_rate_req q[2];
 	pf_rate_pending *p[2];

@@ -262,6 +262,9 @@ typedef struct pf_rate_conf {
 	unsigned long max_keys;		/* in-process store bound */
 	char *redis;			/* redis://host:port/db, unix:/path */
 	char *redis_password;
+	char *redis_tls_ca_file;	/* rediss://: CAs (empty: system's) */
+	char *redis_tls_cert_file;	/* client certificate, and key */
+	char *redis_tls_key_file;
 	unsigned long timeout;		/* ms per store round trip */
 	unsigned long pool_size;	/* Redis connections */
 	pf_action on_error;		/* store unavailable */

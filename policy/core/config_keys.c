@@ -615,10 +615,23 @@ const conf_key pf_conf_keys[] = {
 	 "recently used are dropped first."},
 	{"rate", "redis", CT_STR, OFF(rate.redis), "", 0, 0,
 	 "Keep buckets in Redis instead of in the process, shared by every "
-	 "milter using it: redis://host:port/db or unix:/path[?db=N]. Empty: "
-	 "in-process."},
+	 "milter using it: redis://host:port/db, rediss://host:port/db (TLS) "
+	 "or unix:/path[?db=N]. Empty: in-process."},
 	{"rate", "redis_password", CT_STR, OFF(rate.redis_password), "", 0, 0,
 	 "Password for Redis AUTH; empty: none."},
+	{"rate", "redis_tls_ca_file", CT_STR, OFF(rate.redis_tls_ca_file), "",
+	 0, 0,
+	 "With rediss://: the CA certificates (PEM) that sign the Redis "
+	 "server's certificate, which must name the URL's host. Empty: the "
+	 "system's trusted CAs."},
+	{"rate", "redis_tls_cert_file", CT_STR, OFF(rate.redis_tls_cert_file),
+	 "", 0, 0,
+	 "With rediss://: a client certificate (PEM) to present, for a server "
+	 "with tls-auth-clients; with redis_tls_key_file. Empty: none."},
+	{"rate", "redis_tls_key_file", CT_STR, OFF(rate.redis_tls_key_file), "",
+	 0, 0,
+	 "The private key (PEM) of redis_tls_cert_file, readable by the "
+	 "milter's user. Empty: none."},
 	{"rate", "timeout", CT_UINT, OFF(rate.timeout), "50", 1, 10000,
 	 "Milliseconds one store round trip may take; longer counts as the "
 	 "store being unavailable."},

@@ -612,10 +612,13 @@ rate_configure(pf_config *cfg, GString *err)
 			rc->active = true;
 	}
 	if (rc_ == 0 && rc->active && rc->mode != PF_MODE_OFF) {
+		pf_rate_redis_tls tls = {rc->redis_tls_ca_file,
+		    rc->redis_tls_cert_file, rc->redis_tls_key_file};
+
 		g_string_truncate(why, 0);
 		rc->store = rc->redis ?
 		    pf_rate_store_redis_new(rc->redis, rc->redis_password,
-			rc->timeout, rc->pool_size, why) :
+			rc->timeout, rc->pool_size, &tls, why) :
 		    pf_rate_store_memory_get(rc->max_keys);
 		if (rc->store == NULL) {
 			g_string_append_printf(err, "%s: rate.redis = \"%s\": "

@@ -24,7 +24,8 @@
  *	pf_rate_store *pf_rate_store_memory_get(unsigned long max_keys);
  *	pf_rate_store *pf_rate_store_redis_new(const char *url,
  *		const char *password, unsigned long timeout_ms,
- *		unsigned long pool_size, GString *err);
+ *		unsigned long pool_size, const pf_rate_redis_tls *tls,
+ *		GString *err);
  *
  *	void pf_rate_bucket_decide(pf_rate_req *reqs, size_t nreqs,
  *				   const int64_t *tat_us, int64_t now_us,
@@ -88,9 +89,13 @@
  *	configurations share it, so buckets survive a reload; max_keys of
  *	the newest call bounds it (least recently used keys are dropped
  *	first; 0 leaves the bound as it is).  pf_rate_store_redis_new()
- *	parses url ("redis://host:port/db" or "unix:/path[?db=N]") and
- *	returns a store that connects on first use; NULL with the reason in
- *	err when url is malformed.
+ *	parses url ("redis://host:port/db", "rediss://host:port/db" for
+ *	TLS, or "unix:/path[?db=N]") and returns a store that connects on
+ *	first use; NULL with the reason in err when url is malformed, when
+ *	tls's files do not load, or when tls names files but url is not
+ *	rediss:// (it would not be encrypted).  TLS verifies the server's
+ *	certificate and its name (the URL's host) and presents cert_file
+ *	when set (redis_conn.h).
  *	pf_rate_store_free() drops a reference
  *	and sets *s to NULL.
  *
@@ -175,9 +180,18 @@ const char *pf_rate_store_name(const pf_rate_store *s);
 void pf_rate_store_free(pf_rate_store **s);
 
 pf_rate_store *pf_rate_store_memory_get(unsigned long max_keys);
+/* TLS for rediss://: files in PEM, empty or NULL for none (see below) */
+typedef struct pf_rate_redis_tls {
+	const char *ca_file;		/* NULL: the system's trusted CAs */
+	const char *cert_file;		/* client certificate, and its key */
+	const char *key_file;
+} pf_rate_redis_tls;
+
 pf_rate_store *pf_rate_store_redis_new(const char *url, const char *password,
 				       unsigned long timeout_ms,
-				       unsigned long pool_size, GString *err);
+				       unsigned long pool_size,
+				       const pf_rate_redis_tls *tls,
+				       GString *err);
 
 void pf_rate_bucket_decide(pf_rate_req *reqs, size_t nreqs,
 			   const int64_t *tat_us, int64_t now_us, pf_rate_commit commit,

@@ -35,8 +35,10 @@
  *	NOSCRIPT answer is mended in receive(): SCRIPT LOAD and the call
  *	again, there and then.
  *
- *	Connections: a pool of at most pool_size, opened on demand, shared
- *	by every thread; a caller waits at most timeout for a free one.
+ *	Connections (redis_conn.h: plain, or TLS for rediss://, hiredis
+ *	formatting and parsing): a pool of at most pool_size, opened on
+ *	demand, shared by every thread; a caller waits at most timeout for
+ *	a free one.
  *	Every connect, write and read is bounded by timeout.  A failed call
  *	closes its connection and the idle ones; then no connect is tried
  *	for a backoff that doubles from 100 ms to 5 s, and calls in between
@@ -46,9 +48,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <hiredis/hiredis.h>
-
 #include "core/log.h"
+#include "limits/redis_conn.h"
 #include "limits/store.h"
 
 #define BACKOFF_MIN_US ((int64_t)100 * 1000)
@@ -108,7 +109,7 @@ static const char count_script[] =
 
 /* A take() written and not yet read: send() to receive(). */
 typedef struct redis_sent {
-	redisContext *c;		/* NULL once another caller read it */
+	pf_redis_conn *c;		/* NULL once another caller read it */
 	redisReply *rep;		/* what was read (NULL: failed, why) */
 	GString *why;
 	bool reading;			/* another caller is reading it */
@@ -125,14 +126,14 @@ typedef struct redis_store {
 	char *path;			/* unix socket */
 	int db;
 	char *password;
-	struct timeval timeout;
+	SSL_CTX *tls;			/* rediss://, else NULL */
 	int64_t timeout_us;
 	char sha[41];			/* of take_script */
 	char count_sha[41];
 
 	GMutex lock;
 	GCond freed;
-	redisContext **idle;		/* pool_size slots */
+	pf_redis_conn **idle;		/* pool_size slots */
 	redis_sent **sent;		/* pool_size slots, oldest first */
 	GCond read;			/* a sent call's answer was read */
 	unsigned nidle, nsent, nopen, pool_size;
@@ -186,12 +187,10 @@ note_success(redis_store *r)
 
 /* A reply that is not an error; frees it and says why otherwise. */
 static bool
-reply_ok(redisContext *c, redisReply *rep, GString *why)
+reply_ok(redisReply *rep, GString *why)
 {
-	if (rep == NULL) {
-		g_string_assign(why, c->errstr[0] ? c->errstr : "no answer");
-		return false;
-	}
+	if (rep == NULL)
+		return false;		/* why says so */
 	if (rep->type == REDIS_REPLY_ERROR) {
 		g_string_assign(why, rep->str);
 		freeReplyObject(rep);
@@ -201,25 +200,22 @@ reply_ok(redisContext *c, redisReply *rep, GString *why)
 	return true;
 }
 
-static redisContext *
+static pf_redis_conn *
 redis_connect(redis_store *r, GString *why)
 {
-	redisContext *c = r->path ?
-	    redisConnectUnixWithTimeout(r->path, r->timeout) :
-	    redisConnectWithTimeout(r->host, r->port, r->timeout);
+	pf_redis_conn *c = pf_redis_conn_open(r->host, r->port, r->path,
+	    r->tls, r->timeout_us, why);
+	char db[16];
+	const char *auth[] = {"AUTH", r->password};
+	const char *select[] = {"SELECT", db};
 
-	if (c == NULL || c->err) {
-		g_string_assign(why, c ? c->errstr : "cannot allocate");
-		redisFree(c);
+	if (c == NULL)
 		return NULL;
-	}
-	if (redisSetTimeout(c, r->timeout) != REDIS_OK ||
-	    (r->password && !reply_ok(c, redisCommand(c, "AUTH %s",
-	    r->password), why)) ||
-	    (r->db && !reply_ok(c, redisCommand(c, "SELECT %d", r->db), why))) {
-		if (why->len == 0)
-			g_string_assign(why, "cannot set the timeout");
-		redisFree(c);
+	g_snprintf(db, sizeof(db), "%d", r->db);
+	if ((r->password && !reply_ok(pf_redis_conn_call(c, 2, auth, why),
+	    why)) ||
+	    (r->db && !reply_ok(pf_redis_conn_call(c, 2, select, why), why))) {
+		pf_redis_conn_free(c);
 		return NULL;
 	}
 	return c;
@@ -227,26 +223,20 @@ redis_connect(redis_store *r, GString *why)
 
 /* One answer from c, or NULL (why says so); bounded by the timeout. */
 static redisReply *
-read_reply(redisContext *c, GString *why)
+read_reply(pf_redis_conn *c, GString *why)
 {
-	void *rep = NULL;
-
-	if (redisGetReply(c, &rep) != REDIS_OK || rep == NULL) {
-		g_string_assign(why, c->errstr[0] ? c->errstr : "no answer");
-		return NULL;
-	}
-	return rep;
+	return pf_redis_conn_read(c, why);
 }
 
 /* Close c, and the idle ones that likely share its fate: one timeout,
  * not one per pooled connection.  Locked. */
 static void
-drop_locked(redis_store *r, redisContext *c)
+drop_locked(redis_store *r, pf_redis_conn *c)
 {
-	redisFree(c);
+	pf_redis_conn_free(c);
 	r->nopen--;
 	while (r->nidle) {
-		redisFree(r->idle[--r->nidle]);
+		pf_redis_conn_free(r->idle[--r->nidle]);
 		r->nopen--;
 	}
 }
@@ -268,11 +258,11 @@ unlist_sent_locked(redis_store *r, const redis_sent *w)
  * call first; NULL when that failed (why says so: the connection is
  * closed).  Locked on entry and on return, unlocked while reading.
  */
-static redisContext *
+static pf_redis_conn *
 take_sent_locked(redis_store *r, GString *why)
 {
 	redis_sent *w = r->sent[0];
-	redisContext *c = w->c;
+	pf_redis_conn *c = w->c;
 
 	unlist_sent_locked(r, w);
 	w->reading = true;
@@ -291,11 +281,11 @@ take_sent_locked(redis_store *r, GString *why)
 }
 
 /* A connection from the pool, or NULL (why says so) within timeout. */
-static redisContext *
+static pf_redis_conn *
 pool_get(redis_store *r, GString *why)
 {
 	int64_t deadline = g_get_monotonic_time() + r->timeout_us;
-	redisContext *c = NULL;
+	pf_redis_conn *c = NULL;
 	gboolean woken;
 
 	g_mutex_lock(&r->lock);
@@ -338,10 +328,10 @@ pool_get(redis_store *r, GString *why)
 }
 
 static void
-pool_put(redis_store *r, redisContext *c, bool ok)
+pool_put(redis_store *r, pf_redis_conn *c, bool ok)
 {
 	g_mutex_lock(&r->lock);
-	if (ok && c->err == 0)
+	if (ok && !pf_redis_conn_broken(c))
 		r->idle[r->nidle++] = c;
 	else
 		drop_locked(r, c);
@@ -353,17 +343,14 @@ pool_put(redis_store *r, redisContext *c, bool ok)
 
 /* Run argv on a pooled connection; the reply (caller frees) or NULL. */
 static redisReply *
-redis_call(redis_store *r, int argc, const char **argv, const size_t *len)
+redis_call(redis_store *r, int argc, const char **argv)
 {
 	GString *why = g_string_new(NULL);
-	redisContext *c = pool_get(r, why);
+	pf_redis_conn *c = pool_get(r, why);
 	redisReply *rep = NULL;
 
 	if (c != NULL) {
-		rep = redisCommandArgv(c, argc, argv, len);
-		if (rep == NULL)
-			g_string_assign(why, c->errstr[0] ? c->errstr :
-			    "no answer");
+		rep = pf_redis_conn_call(c, argc, argv, why);
 		pool_put(r, c, rep != NULL);
 	}
 	if (rep)
@@ -385,17 +372,17 @@ is_noscript(const redisReply *rep)
 static redisReply *
 eval_script(redis_store *r, const char *script, int argc, const char **argv)
 {
-	redisReply *rep = redis_call(r, argc, argv, NULL);
+	redisReply *rep = redis_call(r, argc, argv);
 
 	if (rep && is_noscript(rep)) {
 		const char *load[] = {"SCRIPT", "LOAD", script};
-		redisReply *lr = redis_call(r, 3, load, NULL);
+		redisReply *lr = redis_call(r, 3, load);
 
 		freeReplyObject(rep);
 		if (lr == NULL)
 			return NULL;
 		freeReplyObject(lr);
-		rep = redis_call(r, argc, argv, NULL);
+		rep = redis_call(r, argc, argv);
 	}
 	return rep;
 }
@@ -466,29 +453,13 @@ take_args(redis_sent *w, const redis_store *r, const pf_rate_req *reqs,
 #undef ARGF
 }
 
-/* Write what c holds to write; false (why says so) when it cannot. */
-static bool
-flush(redisContext *c, GString *why)
-{
-	int done = 0;
-
-	do {
-		if (redisBufferWrite(c, &done) != REDIS_OK) {
-			g_string_assign(why, c->errstr[0] ? c->errstr :
-			    "cannot write");
-			return false;
-		}
-	} while (!done);
-	return true;
-}
-
 static void *
 redis_send(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs, int64_t now_us,
 	   pf_rate_commit commit)
 {
 	redis_store *r = (redis_store *)s;
 	redis_sent *w;
-	redisContext *c;
+	pf_redis_conn *c;
 
 	if (nreqs > MAX_KEYS)
 		return NULL;
@@ -496,10 +467,7 @@ redis_send(pf_rate_store *s, pf_rate_req *reqs, size_t nreqs, int64_t now_us,
 	w->why = g_string_new(NULL);
 	take_args(w, r, reqs, nreqs, now_us, commit);
 	if ((c = pool_get(r, w->why)) != NULL &&
-	    (redisAppendCommandArgv(c, w->argc, w->argv, NULL) != REDIS_OK ||
-	     !flush(c, w->why))) {
-		if (w->why->len == 0)
-			g_string_assign(w->why, "cannot allocate");
+	    pf_redis_conn_send(c, w->argc, w->argv, w->why) < 0) {
 		pool_put(r, c, false);
 		c = NULL;
 	}
@@ -580,7 +548,7 @@ static int
 redis_get(pf_rate_store *s, const char *key, int64_t *tat_us)
 {
 	const char *argv[] = {"GET", key};
-	redisReply *rep = redis_call((redis_store *)s, 2, argv, NULL);
+	redisReply *rep = redis_call((redis_store *)s, 2, argv);
 
 	*tat_us = 0;
 	if (rep == NULL)
@@ -595,7 +563,7 @@ static int
 redis_reset(pf_rate_store *s, const char *key)
 {
 	const char *argv[] = {"DEL", key};
-	redisReply *rep = redis_call((redis_store *)s, 2, argv, NULL);
+	redisReply *rep = redis_call((redis_store *)s, 2, argv);
 
 	if (rep == NULL)
 		return -1;
@@ -611,7 +579,7 @@ redis_list(pf_rate_store *s, pf_rate_list_fn fn, void *arg)
 	do {
 		const char *argv[] = {"SCAN", cursor, "MATCH", "pf:rate:*",
 		    "COUNT", "500"};
-		redisReply *rep = redis_call((redis_store *)s, 6, argv, NULL);
+		redisReply *rep = redis_call((redis_store *)s, 6, argv);
 
 		if (rep == NULL)
 			return -1;
@@ -638,7 +606,7 @@ redis_release(pf_rate_store *s)
 	redis_store *r = (redis_store *)s;
 
 	for (unsigned i = 0; i < r->nidle; i++)
-		redisFree(r->idle[i]);
+		pf_redis_conn_free(r->idle[i]);
 	g_free(r->idle);
 	g_free(r->sent);	/* empty: every send has had its receive */
 	g_cond_clear(&r->read);
@@ -647,6 +615,7 @@ redis_release(pf_rate_store *s)
 	g_free(r->host);
 	g_free(r->path);
 	g_free(r->password);
+	SSL_CTX_free(r->tls);
 	g_free(r->base.description);
 	g_free(r);
 }
@@ -663,10 +632,13 @@ static const pf_rate_store_ops redis_ops = {
 	.release = redis_release,
 };
 
-/* redis://[:password@]host[:port][/db] or unix:/path[?db=N] */
+/* redis[s]://[:password@]host[:port][/db] or unix:/path[?db=N]; 1 for
+ * rediss:// (TLS), else 0; -1 with err */
 static int
 parse_url(redis_store *r, const char *url, GString *err)
 {
+	bool tls = strncmp(url, "rediss://", 9) == 0;
+
 	const char *p;
 	char *end;
 
@@ -682,9 +654,9 @@ parse_url(redis_store *r, const char *url, GString *err)
 		}
 		return 0;
 	}
-	if (strncmp(url, "redis://", 8) != 0)
+	if (strncmp(url, "redis://", 8) != 0 && !tls)
 		goto bad;
-	p = url + 8;
+	p = url + (tls ? 9 : 8);
 	if ((end = strchr(p, '@')) != NULL) {
 		const char *colon = memchr(p, ':', end - p);
 
@@ -712,24 +684,36 @@ parse_url(redis_store *r, const char *url, GString *err)
 		end++;
 	}
 	if (*end == '\0')
-		return 0;
+		return tls ? 1 : 0;
 bad:
-	g_string_append(err, "expected redis://host[:port][/db] or "
-	    "unix:/path[?db=N]");
+	g_string_append(err, "expected redis://host[:port][/db], "
+	    "rediss://host[:port][/db] (TLS) or unix:/path[?db=N]");
 	return -1;
 }
 
 pf_rate_store *
 pf_rate_store_redis_new(const char *url, const char *password,
 			unsigned long timeout_ms, unsigned long pool_size,
-			GString *err)
+			const pf_rate_redis_tls *tls, GString *err)
 {
 	redis_store *r = g_new0(redis_store, 1);
+	bool files = tls && ((tls->ca_file && *tls->ca_file) ||
+	    (tls->cert_file && *tls->cert_file) ||
+	    (tls->key_file && *tls->key_file));
 	gchar *sha;
+	int scheme;
 
 	r->base.ops = &redis_ops;
 	r->password = password ? g_strdup(password) : NULL;
-	if (parse_url(r, url, err) < 0) {
+	scheme = parse_url(r, url, err);
+	if (scheme == 0 && files)
+		g_string_append(err, "TLS files are set but the URL is not "
+		    "rediss://: the connection would not be encrypted");
+	else if (scheme == 1 && (r->tls = pf_redis_tls_new(
+	    tls ? tls->ca_file : NULL, tls ? tls->cert_file : NULL,
+	    tls ? tls->key_file : NULL, err)) == NULL)
+		scheme = -1;
+	if (scheme < 0 || (scheme == 0 && files)) {
 		g_free(r->host);
 		g_free(r->path);
 		g_free(r->password);
@@ -738,12 +722,11 @@ pf_rate_store_redis_new(const char *url, const char *password,
 	}
 	r->base.description = r->path ?
 	    g_strdup_printf("redis unix:%s", r->path) :
-	    g_strdup_printf("redis %s:%d", r->host, r->port);
+	    g_strdup_printf("redis%s %s:%d", r->tls ? " (TLS)" : "",
+			    r->host, r->port);
 	r->timeout_us = (int64_t)timeout_ms * 1000;
-	r->timeout.tv_sec = (time_t)(timeout_ms / 1000);
-	r->timeout.tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000;
 	r->pool_size = pool_size ? (unsigned)pool_size : 1;
-	r->idle = g_new0(redisContext *, r->pool_size);
+	r->idle = g_new0(pf_redis_conn *, r->pool_size);
 	r->sent = g_new0(redis_sent *, r->pool_size);
 	g_mutex_init(&r->lock);
 	g_cond_init(&r->freed);
