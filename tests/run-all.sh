@@ -109,6 +109,16 @@ echo "=== fuzz (${FUZZ_SECONDS:-30} s per target, clang ASan+UBSan)"
 grep '^fuzz: ' "$LOGDIR/fuzz.log" | sed 's/^/   /'
 passed=$((passed + $(grep -c '^fuzz: .* crashes=0 ' "$LOGDIR/fuzz.log")))
 failed=$((failed + $(grep '^fuzz: ' "$LOGDIR/fuzz.log" | grep -vc ' crashes=0 ')))
+# a crash must be diagnosable from this output alone: the sanitizer's
+# report and the input that caused it (base64, when small)
+if grep '^fuzz: ' "$LOGDIR/fuzz.log" | grep -vq ' crashes=0 '; then
+	grep -E '^==[0-9]+==|SUMMARY|runtime error|^ +#[0-9]+ 0x' "$LOGDIR/fuzz.log" | head -60 | sed 's/^/   | /'
+	for f in "$TOP"/_build/plain/fuzz-out/crash-*; do
+		[ -f "$f" ] || continue
+		echo "   input $(basename "$f") ($(wc -c < "$f") bytes):"
+		[ "$(wc -c < "$f")" -le 8192 ] && base64 -w 100 "$f" | sed 's/^/   | /'
+	done
+fi
 
 echo "=== clang-tidy (make tidy)"
 if (cd "$TOP/_build/plain" && make tidy > "$LOGDIR/tidy.log" 2>&1); then
