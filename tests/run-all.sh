@@ -108,11 +108,13 @@ echo "=== fuzz (${FUZZ_SECONDS:-30} s per target, clang ASan+UBSan)"
 (cd "$TOP/_build/plain" && make fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}" > "$LOGDIR/fuzz.log" 2>&1)
 grep '^fuzz: ' "$LOGDIR/fuzz.log" | sed 's/^/   /'
 passed=$((passed + $(grep -c '^fuzz: .* crashes=0 ' "$LOGDIR/fuzz.log")))
-failed=$((failed + $(grep '^fuzz: ' "$LOGDIR/fuzz.log" | grep -vc ' crashes=0 ')))
+fuzz_failed=$(grep '^fuzz: ' "$LOGDIR/fuzz.log" | grep -vc ' crashes=0 ')
+failed=$((failed + fuzz_failed))
 # a crash must be diagnosable from this output alone: the sanitizer's
-# report and the input that caused it (base64, when small)
-if grep '^fuzz: ' "$LOGDIR/fuzz.log" | grep -vq ' crashes=0 '; then
-	grep -E '^==[0-9]+==|SUMMARY|runtime error|^ +#[0-9]+ 0x' "$LOGDIR/fuzz.log" | head -60 | sed 's/^/   | /'
+# report, the target's own message just before it (a differential
+# harness's "readings differ"), and the input (base64, when small)
+if [ "$fuzz_failed" -gt 0 ]; then
+	grep -B1 -E '^==[0-9]+==|SUMMARY|runtime error|^ +#[0-9]+ 0x' "$LOGDIR/fuzz.log" | grep -v '^--$' | head -60 | sed 's/^/   | /'
 	for f in "$TOP"/_build/plain/fuzz-out/crash-*; do
 		[ -f "$f" ] || continue
 		echo "   input $(basename "$f") ($(wc -c < "$f") bytes):"
